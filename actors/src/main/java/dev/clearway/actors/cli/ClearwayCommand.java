@@ -1,0 +1,53 @@
+package dev.clearway.actors.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code clearway} command line: the entry point of {@code actors/target/clearway.jar}.
+ *
+ * <p>Exit codes, for every command: 0 success; 1 the command ran and found a problem (a failed
+ * check, a file that exists, an invalid certificate); 2 the command line or its input could not be
+ * used (unknown option, missing file, a compile error in a route). Each command's help says which of
+ * these it uses.
+ */
+@Command(
+    name = "clearway",
+    mixinStandardHelpOptions = true,
+    versionProvider = ClearwayCommand.Version.class,
+    description = "Clearway, a transparent IoT gateway for Azure IoT Hub devices.",
+    subcommands = {CommandLine.HelpCommand.class},
+    footerHeading = "%nExit codes:%n",
+    footer = {
+      "  0  success",
+      "  1  the command ran and found a problem (a failed check, an existing file, ...)",
+      "  2  the command line or its input could not be used"
+    })
+public final class ClearwayCommand implements Runnable {
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    // `clearway` alone: show what there is to run.
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  /** Builds the configured command line; tests call this to run commands in-process. */
+  public static CommandLine commandLine() {
+    return new CommandLine(new ClearwayCommand()).setCaseInsensitiveEnumValuesAllowed(true);
+  }
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  /** Reads the version Maven wrote into the jar's manifest; "development" when run from classes. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = ClearwayCommand.class.getPackage().getImplementationVersion();
+      return new String[] {"clearway " + (v == null ? "development" : v)};
+    }
+  }
+}
