@@ -1,0 +1,82 @@
+package dev.clearway.tls;
+
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
+
+/**
+ * Server-side TLS for every listener: an {@link SSLContext} presenting the {@link ServerIdentity},
+ * and engines restricted to the configured protocols (TLS 1.2 and 1.3 only).
+ *
+ * <p>A client certificate is requested but not required. The handshake accepts any client chain:
+ * whether it identifies a device (by thumbprint, or by a chain to the trust bundle with CN = device
+ * id) is decided by device authentication after the handshake, which can answer with the
+ * protocol's own "not authorized" instead of a bare TLS alert. The CertificateRequest names no CAs,
+ * so clients with self-signed certificates still send them.
+ */
+public final class ServerTls {
+  private final SSLContext context;
+  private final List<String> protocols;
+
+  private ServerTls(SSLContext context, List<String> protocols) {
+    this.context = context;
+    this.protocols = List.copyOf(protocols);
+  }
+
+  /** An SSL context for {@code identity}, accepting {@code protocols}. */
+  public static ServerTls create(ServerIdentity identity, List<String> protocols) {
+    try {
+      SSLContext ctx = SSLContext.getInstance("TLS");
+      ctx.init(new KeyManager[] {identity.keyManager()}, new TrustManager[] {new DeferredClientAuth()}, new SecureRandom());
+      return new ServerTls(ctx, protocols);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("the JDK's TLS provider is unavailable", e);
+    }
+  }
+
+  /** The SSL context, for APIs that take one (Pekko HTTP, plain server sockets). */
+  public SSLContext context() {
+    return context;
+  }
+
+  /** Parameters every server engine or socket uses: protocols, client certificate wanted. */
+  public SSLParameters parameters() {
+    SSLParameters p = context.getDefaultSSLParameters();
+    p.setProtocols(protocols.toArray(String[]::new));
+    p.setWantClientAuth(true);
+    return p;
+  }
+
+  /** A new server-mode engine for one connection. */
+  public SSLEngine newServerEngine() {
+    SSLEngine engine = context.createSSLEngine();
+    engine.setUseClientMode(false);
+    engine.setSSLParameters(parameters());
+    return engine;
+  }
+
+  /** Accepts any client chain during the handshake; device authentication judges it later. */
+  private static final class DeferredClientAuth implements X509TrustManager {
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType) {
+      // Deliberately accepting: see the class comment.
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType) throws java.security.cert.CertificateException {
+      throw new java.security.cert.CertificateException("this trust manager serves the server side only");
+    }
+
+    @Override
+    public X509Certificate[] getAcceptedIssuers() {
+      return new X509Certificate[0];
+    }
+  }
+}
