@@ -103,19 +103,21 @@ public final class GatewayTls implements AutoCloseable {
    * reissues the edge CA from the stored intermediate when it is about to expire.
    */
   static void ensureQuickstartPki(TlsSettings settings, Path dataDir, Clock clock) throws TlsStartupException {
-    DemoPki.Options options = new DemoPki.Options(settings.serverKeyType(),
-        (int) Math.max(1, settings.quickstartValidity().toDays()), "", false);
+    DemoPki.Options rootOptions = new DemoPki.Options(settings.serverKeyType(),
+        (int) Math.max(1, settings.quickstartRootValidity().toDays()), "", false);
+    DemoPki.Options edgeOptions = new DemoPki.Options(settings.serverKeyType(),
+        (int) Math.max(1, settings.quickstartEdgeCaValidity().toDays()), "", false);
     try {
       if (!Files.exists(DemoPki.rootCaCert(dataDir))) {
-        DemoPki.createRootCa(dataDir, options, clock);
+        DemoPki.createRootCa(dataDir, rootOptions, clock);
         log.info("Created the quickstart root CA {}", DemoPki.rootCaCert(dataDir).toAbsolutePath());
       }
       Path edge = DemoPki.edgeCaFullChain(dataDir, QUICKSTART_EDGE_CA);
       if (!Files.exists(edge)) {
-        DemoPki.createEdgeCa(dataDir, QUICKSTART_EDGE_CA, options, clock);
+        DemoPki.createEdgeCa(dataDir, QUICKSTART_EDGE_CA, edgeOptions, clock);
       } else if (expiresSoon(edge, clock)) {
         DemoPki.createEdgeCa(dataDir, QUICKSTART_EDGE_CA,
-            new DemoPki.Options(options.keyType(), options.validityDays(), "", true), clock);
+            new DemoPki.Options(edgeOptions.keyType(), edgeOptions.validityDays(), "", true), clock);
         log.info("Reissued the quickstart edge CA {}: it was about to expire", edge);
       }
     } catch (PkiException | IOException e) {

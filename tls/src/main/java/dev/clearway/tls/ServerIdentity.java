@@ -55,6 +55,7 @@ public final class ServerIdentity {
   private final Clock clock;
   private final Object lock = new Object();
   private final Map<String, CertifiedKey> generations = new LinkedHashMap<>();
+  private final List<Runnable> renewalListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
   private volatile String currentAlias;
   private CertifiedKey workloadCa;
   private int generation;
@@ -104,10 +105,16 @@ public final class ServerIdentity {
         return false;
       }
       install(renewed);
+      renewalListeners.forEach(Runnable::run);
       log.info("Renewed the TLS server certificate for {}; new handshakes use it until {}",
           options.hostname(), renewed.certificate().getNotAfter().toInstant());
       return true;
     }
+  }
+
+  /** Runs {@code listener} after each renewal (ServerTls drops its session cache then). */
+  void onRenewal(Runnable listener) {
+    renewalListeners.add(listener);
   }
 
   /** A key manager that always presents the current server certificate chain. */

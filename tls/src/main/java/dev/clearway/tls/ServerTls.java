@@ -20,28 +20,43 @@ import javax.net.ssl.X509TrustManager;
  * id) is decided by device authentication after the handshake, which can answer with the
  * protocol's own "not authorized" instead of a bare TLS alert. The CertificateRequest names no CAs,
  * so clients with self-signed certificates still send them.
+ *
+ * <p>Each renewal of the identity replaces the SSL context, and with it the session cache and
+ * session-ticket keys: a client cannot resume a session made with the old certificate, so every
+ * connection after a renewal sees the new one.
  */
 public final class ServerTls {
-  private final SSLContext context;
+  private final ServerIdentity identity;
   private final List<String> protocols;
+  private volatile SSLContext context;
 
-  private ServerTls(SSLContext context, List<String> protocols) {
-    this.context = context;
+  private ServerTls(ServerIdentity identity, List<String> protocols) {
+    this.identity = identity;
     this.protocols = List.copyOf(protocols);
+    this.context = newContext();
   }
 
-  /** An SSL context for {@code identity}, accepting {@code protocols}. */
+  /** Server TLS for {@code identity}, accepting {@code protocols}. */
   public static ServerTls create(ServerIdentity identity, List<String> protocols) {
+    ServerTls tls = new ServerTls(identity, protocols);
+    identity.onRenewal(() -> tls.context = tls.newContext());
+    return tls;
+  }
+
+  private SSLContext newContext() {
     try {
       SSLContext ctx = SSLContext.getInstance("TLS");
       ctx.init(new KeyManager[] {identity.keyManager()}, new TrustManager[] {new DeferredClientAuth()}, new SecureRandom());
-      return new ServerTls(ctx, protocols);
+      return ctx;
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("the JDK's TLS provider is unavailable", e);
     }
   }
 
-  /** The SSL context, for APIs that take one (Pekko HTTP, plain server sockets). */
+  /**
+   * The SSL context in use now, for APIs that take one. It changes at each renewal: listeners
+   * should call {@link #newServerEngine()} per connection rather than keep a context.
+   */
   public SSLContext context() {
     return context;
   }

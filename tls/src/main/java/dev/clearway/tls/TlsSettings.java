@@ -20,7 +20,8 @@ import java.util.regex.Pattern;
  * @param trustBundle the roots this gateway trusts (devices' CAs; the edge CA's root); empty in quickstart
  * @param edgeCaCert the edge CA full chain; empty means quickstart
  * @param edgeCaKey the edge CA's private key
- * @param quickstartValidity validity of the quickstart CAs created under the data directory
+ * @param quickstartRootValidity validity of the quickstart root and intermediate CAs
+ * @param quickstartEdgeCaValidity validity of the quickstart edge CA (reissued when it runs low)
  * @param serverKeyType key type of the workload CA and the server certificate
  * @param workloadCaValidity validity of the workload CA issued at start
  * @param serverCertValidity validity of each server certificate
@@ -34,7 +35,8 @@ public record TlsSettings(
     Optional<Path> trustBundle,
     Optional<Path> edgeCaCert,
     Optional<Path> edgeCaKey,
-    Duration quickstartValidity,
+    Duration quickstartRootValidity,
+    Duration quickstartEdgeCaValidity,
     KeyType serverKeyType,
     Duration workloadCaValidity,
     Duration serverCertValidity,
@@ -99,7 +101,7 @@ public record TlsSettings(
           renewBefore + " must be shorter than server-cert.validity (" + serverValidity + ")");
     }
     return new TlsSettings(hostname, sans, bundle, edgeCert, edgeKey,
-        positive(c, "quickstart.validity"), keyType, positive(c, "workload-ca.validity"), serverValidity, renewBefore,
+        positive(c, "quickstart.root-validity"), positive(c, "quickstart.edge-ca-validity"), keyType, positive(c, "workload-ca.validity"), serverValidity, renewBefore,
         positive(c, "renewal-check-interval"), protocols);
   }
 
