@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = ClearwayCommand.Version.class,
     description = "Clearway, a transparent IoT gateway for Azure IoT Hub devices.",
-    subcommands = {CommandLine.HelpCommand.class},
+    subcommands = {CertsCommand.class, CommandLine.HelpCommand.class},
     footerHeading = "%nExit codes:%n",
     footer = {
       "  0  success",
@@ -35,7 +35,15 @@ public final class ClearwayCommand implements Runnable {
 
   /** Builds the configured command line; tests call this to run commands in-process. */
   public static CommandLine commandLine() {
-    return new CommandLine(new ClearwayCommand()).setCaseInsensitiveEnumValuesAllowed(true);
+    CommandLine root = new CommandLine(new ClearwayCommand()).setCaseInsensitiveEnumValuesAllowed(true);
+    shareVersion(root);
+    return root;
+  }
+
+  /** Every subcommand's {@code --version} prints the same as {@code clearway --version}. */
+  private static void shareVersion(CommandLine cmd) {
+    cmd.getCommandSpec().versionProvider(new Version());
+    cmd.getSubcommands().values().forEach(ClearwayCommand::shareVersion);
   }
 
   public static void main(String[] args) {
