@@ -47,6 +47,13 @@ class CertificateCheckTest {
         Optional.of("gateway.local")), clock);
   }
 
+  /** Files of an edge CA under the test intermediate, valid from now+from to now+to, with a path length. */
+  private Path[] edgeCaFiles(String cn, Duration from, Duration to, int pathLen) {
+    Instant now = Instant.now();
+    CertifiedKey ca = CertificateIssuer.issueCa(pki.intermediate(), "CN=" + cn, KeyType.EC_P256, now.plus(from), now.plus(to), pathLen);
+    return TestPki.write(ca, dir.resolve(cn + ".pem"), dir.resolve(cn + ".key.pem"));
+  }
+
   private static List<String> rules(List<Finding> findings) {
     return findings.stream().map(f -> f.severity() + " " + f.rule()).toList();
   }
@@ -88,10 +95,7 @@ class CertificateCheckTest {
 
   @Test
   void anExpiredCertificateIsAnError() {
-    Instant now = Instant.now();
-    CertifiedKey expired = CertificateIssuer.issueCa(pki.intermediate(), "CN=old", KeyType.EC_P256,
-        now.minus(Duration.ofDays(40)), now.minus(Duration.ofDays(1)), 1);
-    Path[] files = TestPki.write(expired, dir.resolve("x.pem"), dir.resolve("x.key"));
+    Path[] files = edgeCaFiles("old", Duration.ofDays(-40), Duration.ofDays(-1), 1);
 
     List<Finding> findings = checkEdge(files[0], files[1], pki.rootCertFile());
 
@@ -101,20 +105,14 @@ class CertificateCheckTest {
 
   @Test
   void aCertificateNotYetValidIsAnError() {
-    Instant now = Instant.now();
-    CertifiedKey future = CertificateIssuer.issueCa(pki.intermediate(), "CN=future", KeyType.EC_P256,
-        now.plus(Duration.ofDays(2)), now.plus(Duration.ofDays(100)), 1);
-    Path[] files = TestPki.write(future, dir.resolve("f.pem"), dir.resolve("f.key"));
+    Path[] files = edgeCaFiles("future", Duration.ofDays(2), Duration.ofDays(100), 1);
 
     assertThat(rules(checkEdge(files[0], files[1], pki.rootCertFile()))).containsExactly("ERROR not-yet-valid");
   }
 
   @Test
   void aCertificateExpiringWithin30DaysIsOnlyAWarning() {
-    Instant now = Instant.now();
-    CertifiedKey soon = CertificateIssuer.issueCa(pki.intermediate(), "CN=soon", KeyType.EC_P256,
-        now.minus(Duration.ofDays(1)), now.plus(Duration.ofDays(10)), 1);
-    Path[] files = TestPki.write(soon, dir.resolve("s.pem"), dir.resolve("s.key"));
+    Path[] files = edgeCaFiles("soon", Duration.ofDays(-1), Duration.ofDays(10), 1);
 
     List<Finding> findings = checkEdge(files[0], files[1], pki.rootCertFile());
 
@@ -151,10 +149,7 @@ class CertificateCheckTest {
 
   @Test
   void anEdgeCaThatAllowsNoCaBelowItIsAnError() {
-    Instant now = Instant.now();
-    CertifiedKey pathLenZero = CertificateIssuer.issueCa(pki.intermediate(), "CN=flat", KeyType.EC_P256,
-        now.minusSeconds(60), now.plus(Duration.ofDays(90)), 0);
-    Path[] files = TestPki.write(pathLenZero, dir.resolve("p.pem"), dir.resolve("p.key"));
+    Path[] files = edgeCaFiles("flat", Duration.ofMinutes(-1), Duration.ofDays(90), 0);
 
     List<Finding> findings = checkEdge(files[0], files[1], pki.rootCertFile());
 
