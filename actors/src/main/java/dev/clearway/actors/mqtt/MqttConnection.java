@@ -1,0 +1,440 @@
+package dev.clearway.actors.mqtt;
+
+import dev.clearway.actors.identity.Authenticator;
+import dev.clearway.actors.identity.Identity;
+import dev.clearway.actors.metrics.GatewayCounters;
+import dev.clearway.actors.session.DeviceSession;
+import dev.clearway.routes.Message;
+import dev.clearway.streams.iothub.DeviceTopics;
+import dev.clearway.streams.iothub.PropertyBag;
+import dev.clearway.streams.iothub.TelemetryMessages;
+import dev.clearway.streams.mqtt.MqttDecodeError;
+import dev.clearway.streams.mqtt.MqttError;
+import dev.clearway.streams.mqtt.MqttInbound;
+import dev.clearway.streams.mqtt.MqttPacket;
+import dev.clearway.streams.router.Ingress;
+import java.nio.charset.StandardCharsets;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+
+/**
+ * One device connection over MQTT: a state machine, {@code awaitingTls → awaitingConnect →
+ * connected → closing}, fed by the connection's stream one inbound element at a time.
+ *
+ * <p>Backpressure: the stream delivers the next packet only after this actor acknowledges the
+ * previous one. The acknowledgement waits while authentication, the session hand-over or a
+ * telemetry hand-off to the router is pending, so a device that outpaces the gateway simply stops
+ * being read. A QoS 1 PUBACK is sent only after the router's ingress accepted the message.
+ *
+ * <p>Refusals (CONNACK 4/5), protocol violations and topics naming another identity close the
+ * connection; each is logged once, without secrets, and counted.
+ */
+public final class MqttConnection {
+
+  /** What the connection actor handles. */
+  public sealed interface Command
+      permits StreamInit, FromDevice, StreamCompleted, StreamFailed, TlsEstablished, HandshakeTimeout, ConnectTimeout,
+          KeepAliveExpired, SessionAttached, SessionAttachFailed, FromSession, IngressAccepted, IngressFailed, CloseTimeout {}
+
+  /** The inbound stream is ready; {@code ackTo} is where acknowledgements go. */
+  public record StreamInit(ActorRef<Ack> ackTo) implements Command {}
+
+  /** A decoded packet (or protocol error) from the device. */
+  public record FromDevice(ActorRef<Ack> ackTo, MqttInbound element) implements Command {}
+
+  /** The device side closed. */
+  public enum StreamCompleted implements Command { INSTANCE }
+
+  /** The connection failed (reset, TLS error). */
+  public record StreamFailed(Throwable cause) implements Command {}
+
+  /** The TLS handshake completed; the client's certificate chain, if it sent one. */
+  public record TlsEstablished(List<X509Certificate> peerChain) implements Command {}
+
+  /** The inbound stream's acknowledgement: "send the next element". */
+  public enum Ack { INSTANCE }
+
+  /** Packets and the close signal for the outbound stream. */
+  public sealed interface ToDevice permits Send, Close {}
+
+  public record Send(MqttPacket packet) implements ToDevice {}
+
+  public enum Close implements ToDevice { INSTANCE }
+
+  private enum HandshakeTimeout implements Command { INSTANCE }
+
+  private enum ConnectTimeout implements Command { INSTANCE }
+
+  private enum KeepAliveExpired implements Command { INSTANCE }
+
+  private enum CloseTimeout implements Command { INSTANCE }
+
+  private record SessionAttached(Identity identity, MqttPacket.Connect connect, DeviceSession.Attached attached) implements Command {}
+
+  private record SessionAttachFailed(Throwable cause) implements Command {}
+
+  private record FromSession(DeviceSession.Notification notification) implements Command {}
+
+  private record IngressAccepted(MqttPacket.Publish publish) implements Command {}
+
+  private record IngressFailed(MqttPacket.Publish publish, Throwable cause) implements Command {}
+
+  /** What every connection of a listener shares. */
+  public record Dependencies(
+      MqttListenerSettings settings,
+      Authenticator authenticator,
+      ClusterSharding sharding,
+      Ingress ingress,
+      GatewayCounters counters,
+      Clock clock) {}
+
+  private static final Object KEEP_ALIVE = "keep-alive";
+
+  private final ActorContext<Command> context;
+  private final TimerScheduler<Command> timers;
+  private final Dependencies deps;
+  private final ActorRef<ToDevice> toDevice;
+  private final String remote;
+  private final ActorRef<DeviceSession.Notification> sessionAdapter;
+  private List<X509Certificate> peerChain = List.of();
+  private FromDevice early;
+  private ActorRef<Ack> ackTo;
+  private boolean pendingAck;
+  private Identity identity;
+  private Duration keepAlive = Duration.ZERO;
+
+  private MqttConnection(ActorContext<Command> context, TimerScheduler<Command> timers, Dependencies deps,
+      ActorRef<ToDevice> toDevice, String remote) {
+    this.context = context;
+    this.timers = timers;
+    this.deps = deps;
+    this.toDevice = toDevice;
+    this.remote = remote;
+    this.sessionAdapter = context.messageAdapter(DeviceSession.Notification.class, FromSession::new);
+  }
+
+  /**
+   * A connection actor for one accepted socket.
+   *
+   * @param toDevice the outbound stream's actor source
+   * @param remote the peer address, for logs
+   */
+  public static Behavior<Command> create(Dependencies deps, ActorRef<ToDevice> toDevice, String remote) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
+      timers.startSingleTimer(HandshakeTimeout.INSTANCE, deps.settings().tlsHandshakeTimeout());
+      return new MqttConnection(ctx, timers, deps, toDevice, remote).awaitingTls();
+    }));
+  }
+
+  // --- awaitingTls: the TLS handshake has its own timeout, separate from CONNECT's ---------------
+
+  private Behavior<Command> awaitingTls() {
+    return Behaviors.receive(Command.class)
+        .onMessage(StreamInit.class, this::onInit)
+        .onMessage(TlsEstablished.class, t -> {
+          peerChain = t.peerChain();
+          timers.cancel(HandshakeTimeout.INSTANCE);
+          if (early != null) {
+            return onFirstPacket(early);
+          }
+          timers.startSingleTimer(ConnectTimeout.INSTANCE, deps.settings().connectTimeout());
+          return awaitingConnect();
+        })
+        // The TLS stage reports the handshake before it passes on any bytes, so this is only a
+        // guard: a packet must never be judged without the client certificate it came with.
+        .onMessage(FromDevice.class, f -> {
+          early = f;
+          return Behaviors.same();
+        })
+        .onMessageEquals(HandshakeTimeout.INSTANCE, () -> close("the TLS handshake did not complete within "
+            + deps.settings().tlsHandshakeTimeout(), GatewayCounters.PROTOCOL_ERROR, "tls_handshake_timeout"))
+        .onMessage(StreamCompleted.class, c -> stopQuietly())
+        .onMessage(StreamFailed.class, f -> stopQuietly())
+        .build();
+  }
+
+  private Behavior<Command> onInit(StreamInit init) {
+    ackTo = init.ackTo();
+    ackTo.tell(Ack.INSTANCE);
+    return Behaviors.same();
+  }
+
+  // --- awaitingConnect ---------------------------------------------------------------------------
+
+  private Behavior<Command> awaitingConnect() {
+    return Behaviors.receive(Command.class)
+        .onMessage(StreamInit.class, this::onInit)
+        .onMessage(FromDevice.class, this::onFirstPacket)
+        .onMessageEquals(ConnectTimeout.INSTANCE, () -> close("no CONNECT within " + deps.settings().connectTimeout(),
+            GatewayCounters.PROTOCOL_ERROR, "connect_timeout"))
+        .onMessage(StreamCompleted.class, c -> stopQuietly())
+        .onMessage(StreamFailed.class, f -> stopQuietly())
+        .build();
+  }
+
+  private Behavior<Command> onFirstPacket(FromDevice f) {
+    ackTo = f.ackTo();
+    if (f.element() instanceof MqttError error) {
+      if (error instanceof MqttDecodeError d && d.unacceptableProtocolLevel()) {
+        send(new MqttPacket.ConnAck(false, MqttPacket.ConnAck.UNACCEPTABLE_PROTOCOL_VERSION)); // 3.1.2-2
+      }
+      return protocolError(error);
+    }
+    MqttPacket.Connect connect = (MqttPacket.Connect) f.element(); // the codec admits nothing else first (3.1.0-1)
+    timers.cancel(ConnectTimeout.INSTANCE);
+    return authenticate(connect);
+  }
+
+  private Behavior<Command> authenticate(MqttPacket.Connect connect) {
+    String clientId = connect.clientId();
+    if (clientId.isEmpty()) {
+      return refuse(MqttPacket.ConnAck.IDENTIFIER_REJECTED, "identifier_rejected", "CONNECT without a client id (IoT Hub needs {deviceId}[/{moduleId}])");
+    }
+    Optional<String> usernameProblem = MqttUsername.check(connect.username(), clientId);
+    if (usernameProblem.isPresent()) {
+      return refuse(MqttPacket.ConnAck.BAD_USERNAME_OR_PASSWORD, "bad_credentials", "'" + clientId + "': " + usernameProblem.get());
+    }
+    Optional<String> token = connect.password().map(p -> p.decodeString(StandardCharsets.UTF_8));
+    Authenticator.Outcome outcome = deps.authenticator().authenticate(clientId, token, peerChain);
+    if (outcome instanceof Authenticator.Refused r) {
+      boolean bad = r.refusal() == Authenticator.Refusal.BAD_CREDENTIALS;
+      return refuse(bad ? MqttPacket.ConnAck.BAD_USERNAME_OR_PASSWORD : MqttPacket.ConnAck.NOT_AUTHORIZED,
+          bad ? "bad_credentials" : "not_authorized", r.detail());
+    }
+    Identity who = ((Authenticator.Authenticated) outcome).identity();
+    // Take over the identity's session (closing any older connection, on any node) before CONNACK.
+    context.ask(DeviceSession.Attached.class,
+        deps.sharding().entityRefFor(DeviceSession.TYPE_KEY, who.id()),
+        deps.settings().sessionAttachTimeout(),
+        replyTo -> new DeviceSession.Attach(sessionAdapter, connect.cleanSession(), replyTo),
+        (attached, failure) -> attached != null ? new SessionAttached(who, connect, attached) : new SessionAttachFailed(failure));
+    return attaching();
+  }
+
+  private Behavior<Command> attaching() {
+    return Behaviors.receive(Command.class)
+        .onMessage(SessionAttached.class, this::onAttached)
+        .onMessage(SessionAttachFailed.class, f -> {
+          send(new MqttPacket.ConnAck(false, MqttPacket.ConnAck.SERVER_UNAVAILABLE));
+          return close("the device session did not answer: " + f.cause().getMessage(), GatewayCounters.CONNECT_FAILED, "server_unavailable");
+        })
+        .onMessage(StreamCompleted.class, c -> stopQuietly())
+        .onMessage(StreamFailed.class, f -> stopQuietly())
+        .build();
+  }
+
+  private Behavior<Command> onAttached(SessionAttached a) {
+    identity = a.identity();
+    send(new MqttPacket.ConnAck(a.attached().sessionPresent(), MqttPacket.ConnAck.ACCEPTED));
+    deps.counters().increment(GatewayCounters.CONNECT_SUCCESS);
+    deps.counters().connected().incrementAndGet();
+    context.getLog().info("{} connected from {} (clean session {}, keep-alive {}s)", identity.id(), remote,
+        a.connect().cleanSession() ? 1 : 0, a.connect().keepAliveSeconds());
+    if (a.connect().keepAliveSeconds() > 0) {
+      // MQTT 3.1.2-24: close after one and a half keep-alive periods of silence.
+      keepAlive = Duration.ofMillis(a.connect().keepAliveSeconds() * 1500L);
+      timers.startSingleTimer(KEEP_ALIVE, KeepAliveExpired.INSTANCE, keepAlive);
+    }
+    ack();
+    return connected();
+  }
+
+  // --- connected ---------------------------------------------------------------------------------
+
+  private Behavior<Command> connected() {
+    return Behaviors.receive(Command.class)
+        .onMessage(FromDevice.class, this::onPacket)
+        .onMessage(IngressAccepted.class, this::onIngressAccepted)
+        .onMessage(IngressFailed.class, f -> close("the router did not accept a message: " + f.cause().getMessage(),
+            GatewayCounters.DISCONNECT, "ingress_failed"))
+        .onMessage(FromSession.class, s -> close("another connection took over " + identity.id(), GatewayCounters.DISCONNECT, "taken_over"))
+        .onMessageEquals(KeepAliveExpired.INSTANCE, () -> close("no packet for 1.5 x keep-alive (" + keepAlive + ")",
+            GatewayCounters.DISCONNECT, "keep_alive"))
+        .onMessage(StreamCompleted.class, c -> disconnected("the device closed the connection"))
+        .onMessage(StreamFailed.class, f -> disconnected("the connection failed: " + f.cause().getMessage()))
+        .build();
+  }
+
+  private Behavior<Command> onPacket(FromDevice f) {
+    ackTo = f.ackTo();
+    if (!keepAlive.isZero()) {
+      timers.startSingleTimer(KEEP_ALIVE, KeepAliveExpired.INSTANCE, keepAlive);
+    }
+    MqttInbound element = f.element();
+    if (element instanceof MqttError error) {
+      return protocolError(error);
+    }
+    if (element instanceof MqttPacket.Publish p) {
+      return onPublish(p);
+    }
+    if (element instanceof MqttPacket.Subscribe s) {
+      return onSubscribe(s);
+    }
+    if (element instanceof MqttPacket.Unsubscribe u) {
+      sessionRef().tell(new DeviceSession.Unsubscribe(sessionAdapter, Set.copyOf(u.topicFilters())));
+      send(new MqttPacket.UnsubAck(u.packetId()));
+      return ackAndStay();
+    }
+    if (element instanceof MqttPacket.PingReq) {
+      send(new MqttPacket.PingResp());
+      return ackAndStay();
+    }
+    if (element instanceof MqttPacket.Disconnect) {
+      return disconnected("the device disconnected");
+    }
+    if (element instanceof MqttPacket.PubAck) {
+      return ackAndStay(); // completes a delivery to the device; deliveries arrive with C2D
+    }
+    return close("unexpected " + element.getClass().getSimpleName() + " from a device", GatewayCounters.PROTOCOL_ERROR, "unexpected_packet");
+  }
+
+  private Behavior<Command> onPublish(MqttPacket.Publish p) {
+    if (p.qos() == 2) {
+      // IoT Hub does not support QoS 2 and closes the connection; so do we.
+      return close("QoS 2 PUBLISH on '" + p.topic() + "' (IoT Hub supports QoS 0 and 1)", GatewayCounters.PROTOCOL_ERROR, "qos2");
+    }
+    DeviceTopics.Publish parsed = DeviceTopics.parsePublish(p.topic(), identity.deviceId(), identity.moduleId());
+    if (parsed instanceof DeviceTopics.Foreign foreign) {
+      return close(foreign.reason(), GatewayCounters.UNAUTHORIZED_TOPIC, "publish");
+    }
+    if (parsed instanceof DeviceTopics.Unsupported u) {
+      return close(u.reason(), GatewayCounters.PROTOCOL_ERROR, "unsupported_topic");
+    }
+    if (parsed instanceof DeviceTopics.Telemetry t) {
+      Message message;
+      try {
+        message = TelemetryMessages.fromDevice(identity.deviceId(), identity.moduleId(), PropertyBag.decode(t.bag()),
+            p.payload().toArrayUnsafe(), p.retain(), deps.clock().instant());
+      } catch (PropertyBag.MalformedBagException e) {
+        return close("telemetry on '" + p.topic() + "': " + e.getMessage(), GatewayCounters.PROTOCOL_ERROR, "bad_property_bag");
+      }
+      deps.counters().increment(GatewayCounters.MESSAGES_RECEIVED);
+      // Hold the acknowledgement (and so the next read) until the router has the message.
+      context.pipeToSelf(deps.ingress().offer(message), (done, failure) ->
+          failure == null ? new IngressAccepted(p) : new IngressFailed(p, failure));
+      return Behaviors.same();
+    }
+    // Twin and method traffic is served by the device session once the uplink lands; until then
+    // the device gets IoT Hub's "service unavailable" for twin requests, and method answers are dropped.
+    if (parsed instanceof DeviceTopics.TwinGet g) {
+      send(new MqttPacket.Publish(false, 0, false, DeviceTopics.twinResponse(503, g.rid(), Optional.empty()), 0,
+          org.apache.pekko.util.ByteString.emptyByteString()));
+    } else if (parsed instanceof DeviceTopics.TwinReportedPatch r) {
+      send(new MqttPacket.Publish(false, 0, false, DeviceTopics.twinResponse(503, r.rid(), Optional.empty()), 0,
+          org.apache.pekko.util.ByteString.emptyByteString()));
+    }
+    if (p.qos() == 1) {
+      send(new MqttPacket.PubAck(p.packetId()));
+    }
+    return ackAndStay();
+  }
+
+  private Behavior<Command> onIngressAccepted(IngressAccepted a) {
+    if (a.publish().qos() == 1) {
+      send(new MqttPacket.PubAck(a.publish().packetId()));
+    }
+    return ackAndStay();
+  }
+
+  private Behavior<Command> onSubscribe(MqttPacket.Subscribe s) {
+    List<Integer> codes = new ArrayList<>();
+    Set<String> accepted = new HashSet<>();
+    for (MqttPacket.Subscription sub : s.subscriptions()) {
+      DeviceTopics.SubscriptionParse parsed = DeviceTopics.parseSubscription(sub.topicFilter(), identity.deviceId(), identity.moduleId());
+      if (parsed.foreign()) {
+        return close(parsed.refusal(), GatewayCounters.UNAUTHORIZED_TOPIC, "subscribe");
+      }
+      if (parsed.subscription().isEmpty()) {
+        context.getLog().info("{}: refused subscription: {}", identity.id(), parsed.refusal());
+        codes.add(MqttPacket.SubAck.FAILURE);
+      } else {
+        codes.add(Math.min(sub.qos(), 1)); // QoS 2 is granted as QoS 1, as IoT Hub does
+        accepted.add(sub.topicFilter());
+      }
+    }
+    if (!accepted.isEmpty()) {
+      sessionRef().tell(new DeviceSession.Subscribe(sessionAdapter, accepted));
+    }
+    send(new MqttPacket.SubAck(s.packetId(), codes));
+    return ackAndStay();
+  }
+
+  // --- closing -----------------------------------------------------------------------------------
+
+  private Behavior<Command> protocolError(MqttError error) {
+    String where = error.section().isEmpty() ? "" : " [MQTT-" + error.section() + "]";
+    return close("protocol violation" + where + ": " + error.reason(), GatewayCounters.PROTOCOL_ERROR,
+        error.section().isEmpty() ? "limit" : error.section());
+  }
+
+  private Behavior<Command> refuse(int returnCode, String label, String detail) {
+    send(new MqttPacket.ConnAck(false, returnCode));
+    return close("refused (CONNACK " + returnCode + "): " + detail, GatewayCounters.CONNECT_FAILED, label);
+  }
+
+  /** Logs once, counts, flushes what is queued for the device, then closes. */
+  private Behavior<Command> close(String reason, String counter, String label) {
+    context.getLog().info("{} ({}): closing: {}", identity == null ? "unauthenticated client" : identity.id(), remote, reason);
+    deps.counters().increment(counter, label);
+    return closing();
+  }
+
+  private Behavior<Command> disconnected(String reason) {
+    context.getLog().info("{} ({}): {}", identity == null ? "unauthenticated client" : identity.id(), remote, reason);
+    deps.counters().increment(GatewayCounters.DISCONNECT, "client");
+    return closing();
+  }
+
+  private Behavior<Command> closing() {
+    timers.cancelAll();
+    toDevice.tell(Close.INSTANCE); // completes the outbound stream after what is queued, then TLS and TCP close
+    if (identity != null) {
+      sessionRef().tell(new DeviceSession.Detach(sessionAdapter));
+      deps.counters().connected().decrementAndGet();
+    }
+    timers.startSingleTimer(CloseTimeout.INSTANCE, deps.settings().closeTimeout());
+    // Nothing more is read: no acknowledgement is sent in this state.
+    return Behaviors.receive(Command.class)
+        .onMessage(StreamCompleted.class, c -> Behaviors.stopped())
+        .onMessage(StreamFailed.class, f -> Behaviors.stopped())
+        .onMessageEquals(CloseTimeout.INSTANCE, Behaviors::stopped)
+        .onAnyMessage(m -> Behaviors.same())
+        .build();
+  }
+
+  private Behavior<Command> stopQuietly() {
+    toDevice.tell(Close.INSTANCE);
+    return Behaviors.stopped();
+  }
+
+  // --- helpers -----------------------------------------------------------------------------------
+
+  private org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef<DeviceSession.Command> sessionRef() {
+    return deps.sharding().entityRefFor(DeviceSession.TYPE_KEY, identity.id());
+  }
+
+  private void send(MqttPacket packet) {
+    toDevice.tell(new Send(packet));
+  }
+
+  private void ack() {
+    ackTo.tell(Ack.INSTANCE);
+  }
+
+  private Behavior<Command> ackAndStay() {
+    ack();
+    return Behaviors.same();
+  }
+}

@@ -1,0 +1,80 @@
+package dev.clearway.streams.router;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.clearway.routes.Message;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.ActorSystem;
+import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.stream.javadsl.Keep;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+class IngressTest {
+  private static final ActorSystem system = ActorSystem.create("IngressTest");
+  private static final Materializer mat = Materializer.matFromSystem(system);
+
+  @AfterAll
+  static void stop() {
+    system.terminate();
+  }
+
+  private static Message msg(int i) {
+    return Message.builder().body("m" + i).build();
+  }
+
+  @Test
+  void offersCompleteOnceTheIngressHasTheMessageAndEverythingReachesTheRouterInOrder() throws Exception {
+    List<String> seen = java.util.Collections.synchronizedList(new ArrayList<>());
+    Ingress ingress = Ingress.start(mat, 4, 8, Sink.foreach(m -> seen.add(new String(m.body()))));
+
+    for (int i = 0; i < 20; i++) {
+      ingress.offer(msg(i)).toCompletableFuture().get(5, TimeUnit.SECONDS);
+    }
+    ingress.close().toCompletableFuture().get(5, TimeUnit.SECONDS);
+
+    assertThat(seen).hasSize(20).startsWith("m0", "m1").endsWith("m19");
+  }
+
+  @Test
+  void aFullIngressHoldsOffersUntilTheRouterTakesMore() throws Exception {
+    CompletableFuture<Void> gate = new CompletableFuture<>();
+    // The router is stuck until the gate opens: the buffer fills and later offers must wait.
+    Sink<Message, CompletionStage<Done>> stuck = Flow.<Message>create()
+        .mapAsync(1, m -> gate.thenApply(v -> m))
+        .toMat(Sink.ignore(), Keep.right());
+    Ingress ingress = Ingress.start(mat, 2, 8, stuck);
+
+    List<CompletableFuture<Done>> offers = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      offers.add(ingress.offer(msg(i)).toCompletableFuture());
+    }
+    Thread.sleep(200); // give the stream time to take what it can; it cannot take all six
+    long completedWhileStuck = offers.stream().filter(CompletableFuture::isDone).count();
+    gate.complete(null);
+    for (CompletableFuture<Done> f : offers) {
+      f.get(5, TimeUnit.SECONDS);
+    }
+
+    assertThat(completedWhileStuck).isLessThan(6);
+    assertThat(offers).allMatch(f -> f.isDone() && !f.isCompletedExceptionally());
+  }
+
+  @Test
+  void offersAfterCloseFailWithAReason() throws Exception {
+    Ingress ingress = Ingress.start(mat, 2, 2, Sink.ignore());
+    ingress.close().toCompletableFuture().get(5, TimeUnit.SECONDS);
+
+    CompletableFuture<Done> late = ingress.offer(msg(1)).toCompletableFuture();
+
+    assertThat(late).failsWithin(Duration.ofSeconds(5));
+  }
+}
