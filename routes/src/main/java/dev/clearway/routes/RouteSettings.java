@@ -68,25 +68,29 @@ public record RouteSettings(
     if (value.valueType() != ConfigValueType.OBJECT) {
       throw Settings.bad(value, path, "expected a route string or { route, priority, time-to-live }");
     }
-    Config c = config.getConfig(path);
-    for (String key : ((ConfigObject) value).keySet()) {
+    ConfigObject fields = (ConfigObject) value;
+    for (String key : fields.keySet()) {
       if (!ROUTE_KEYS.contains(key)) {
         throw Settings.bad(value, path, "unknown key '" + key + "'; expected route, priority, time-to-live");
       }
     }
-    if (!c.hasPath("route")) {
+    if (!fields.containsKey("route")) {
       throw Settings.bad(value, path, "missing 'route', the route text");
     }
-    String text = c.getString("route");
+    // Full paths throughout, so that every message names the whole key.
+    String text = config.getString(path + ".route");
     int priority = RouteSpec.BARE_PRIORITY;
-    if (c.hasPath("priority")) {
-      priority = c.getInt("priority");
+    if (fields.containsKey("priority")) {
+      priority = config.getInt(path + ".priority");
       if (priority < 0 || priority > 9) {
         throw Settings.bad(
-            c.getValue("priority"), path + ".priority", "must be 0 (highest) .. 9, got " + priority);
+            fields.get("priority"), path + ".priority", "must be 0 (highest) .. 9, got " + priority);
       }
     }
-    Duration ttl = c.hasPath("time-to-live") ? Settings.duration(c, "time-to-live") : Duration.ZERO;
+    Duration ttl =
+        fields.containsKey("time-to-live")
+            ? Settings.duration(config, path + ".time-to-live")
+            : Duration.ZERO;
     return new RouteSpec(name, text, priority, ttl);
   }
 }
