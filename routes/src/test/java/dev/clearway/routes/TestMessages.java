@@ -37,7 +37,7 @@ final class TestMessages {
     } else if (item.startsWith("app:")) {
       String kv = item.substring(4);
       int eq = kv.indexOf('=');
-      b.property(eq < 0 ? kv : kv.substring(0, eq), eq < 0 ? null : kv.substring(eq + 1));
+      b.property(eq < 0 ? kv : kv.substring(0, eq), eq < 0 ? null : kv.substring(eq + 1).replace("%20", " "));
     } else if (item.startsWith("sys:")) {
       String kv = item.substring(4);
       int eq = kv.indexOf('=');
