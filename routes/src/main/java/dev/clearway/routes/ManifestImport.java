@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.ConfigUtil;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -109,8 +108,7 @@ public final class ManifestImport {
       errors.add("routes: expected an object of named routes");
       return specs;
     }
-    for (Iterator<Map.Entry<String, JsonNode>> it = routes.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
+    for (Map.Entry<String, JsonNode> e : routes.properties()) {
       String name = e.getKey();
       JsonNode v = e.getValue();
       String where = "routes." + name;

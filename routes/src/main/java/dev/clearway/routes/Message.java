@@ -42,6 +42,12 @@ public final class Message {
   /** The source path of device telemetry. */
   public static final String DEVICE_TELEMETRY_SOURCE = "/messages";
 
+  /**
+   * The deepest nesting of a JSON body that body queries read; a deeper body counts as not JSON
+   * (its queries are undefined). A fixed bound: it protects the routing thread's stack.
+   */
+  public static final int MAX_BODY_JSON_DEPTH = 256;
+
   /** The source path of reported-property change notifications. */
   public static final String TWIN_CHANGE_SOURCE = "/twinChangeNotifications";
 
@@ -55,7 +61,7 @@ public final class Message {
 
   static {
     JSON.getFactory()
-        .setStreamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(256).build());
+        .setStreamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_BODY_JSON_DEPTH).build());
   }
 
   private static final SystemProperty[] SYSTEM = SystemProperty.values();
