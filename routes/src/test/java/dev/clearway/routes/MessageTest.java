@@ -83,9 +83,7 @@ class MessageTest {
   @Test
   void jsonBodyIsParsedOnceEvenWhenManyThreadsAskAtOnce() throws Exception {
     Message m =
-        Message.builder()
-            .systemProperty(SystemProperty.CONTENT_TYPE, "application/json")
-            .systemProperty(SystemProperty.CONTENT_ENCODING, "utf-8")
+        TestMessages.json()
             .body("{\"a\": [1, 2, 3]}")
             .build();
     ExecutorService pool = Executors.newFixedThreadPool(8);

@@ -217,9 +217,7 @@ class RouteSetTest {
       specs[i] = RouteSpec.bare("r" + i, "FROM /messages/* WHERE $body.t > " + i + " INTO $upstream");
     }
     Message m =
-        Message.builder()
-            .systemProperty(SystemProperty.CONTENT_TYPE, "application/json")
-            .systemProperty(SystemProperty.CONTENT_ENCODING, "utf-8")
+        TestMessages.json()
             .body("{\"t\": 10}")
             .build();
     assertThat(m.bodyParses()).isZero();
@@ -231,9 +229,7 @@ class RouteSetTest {
   @Test
   void aRouteThatNeverAsksForTheBodyNeverParsesIt() {
     Message m =
-        Message.builder()
-            .systemProperty(SystemProperty.CONTENT_TYPE, "application/json")
-            .systemProperty(SystemProperty.CONTENT_ENCODING, "utf-8")
+        TestMessages.json()
             .body("{\"t\": 10}")
             .build();
     set(RouteSpec.bare("r", "FROM /messages/* WHERE a = 'b' INTO $upstream")).endpointsFor(m);

@@ -170,10 +170,7 @@ class RouteTextTest {
     RoutingRule rule =
         compile("FROM /twinChangeNotifications WHERE twin_change_includes('properties.reported.fw.version') INTO $upstream");
     Message.Builder twin =
-        Message.builder()
-            .source("/twinChangeNotifications")
-            .systemProperty(SystemProperty.CONTENT_TYPE, "application/json")
-            .systemProperty(SystemProperty.CONTENT_ENCODING, "utf-8");
+        TestMessages.json().source("/twinChangeNotifications");
     assertThat(rule.fires(twin.body("{\"fw\":{\"version\":\"1.2\"}}").build())).isTrue();
     assertThat(rule.condition().evaluate(twin.body("{\"fw\":{\"other\":1}}").build())).isEqualTo(Truth.FALSE);
     assertThat(rule.condition().evaluate(twin.body("{\"fw\":{\"version\":null}}").build())).isEqualTo(Truth.FALSE);

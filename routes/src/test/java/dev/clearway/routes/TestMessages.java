@@ -7,6 +7,13 @@ import java.nio.charset.StandardCharsets;
 final class TestMessages {
   private TestMessages() {}
 
+  /** A builder for a JSON message: content type application/json, encoding utf-8. */
+  static Message.Builder json() {
+    return Message.builder()
+        .systemProperty(SystemProperty.CONTENT_TYPE, "application/json")
+        .systemProperty(SystemProperty.CONTENT_ENCODING, "utf-8");
+  }
+
   static Message parse(String spec) {
     Message.Builder b = Message.builder();
     String rest = spec.trim();
