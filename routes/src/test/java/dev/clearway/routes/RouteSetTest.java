@@ -195,6 +195,15 @@ class RouteSetTest {
   }
 
   @Test
+  void aRejectedSetLeavesTheRunningSetRouting() {
+    RouteSet running = set(RouteSpec.bare("up", "FROM /messages/* INTO $upstream"));
+    assertThatThrownBy(() -> set(RouteSpec.bare("up", "FROM /messages/* INTO $nowhere")))
+        .isInstanceOf(RouteCompileException.class);
+    // ROUTES.md, "Errors": the routes that were running keep running.
+    assertThat(running.endpointsFor(from("/messages"))).hasSize(1);
+  }
+
+  @Test
   void moreRoutesThanTheBoundIsAnErrorNamingTheSetting() {
     RouteSpec a = RouteSpec.bare("a", "FROM /* INTO $upstream");
     RouteSpec b = RouteSpec.bare("b", "FROM /* INTO $upstream");
