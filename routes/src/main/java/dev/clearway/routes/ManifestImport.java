@@ -26,6 +26,7 @@ public final class ManifestImport {
   private static final Pattern ROUTE_NAME = Pattern.compile("[^.$# ]+");
   private static final Set<String> ROUTE_FIELDS = Set.of("route", "priority", "timeToLiveSecs");
   private static final long MAX_TTL_SECS = 4_294_967_295L;
+  private static final Set<String> IMPORTED = Set.of("schemaVersion", "routes", "storeAndForwardConfiguration");
 
   /**
    * The outcome: HOCON text when {@code errors} is empty.
@@ -75,7 +76,17 @@ public final class ManifestImport {
       e.errors().forEach(err -> errors.add(err.render()));
       return new Result("", errors, List.of());
     }
-    return new Result(hocon(version.textValue(), specs, global, set.warnings()), List.of(), set.warnings());
+    List<String> warnings = new ArrayList<>(set.warnings());
+    // Sections such as mqttBroker (schemaVersion 1.2) have no Clearway routes equivalent: say so.
+    desired
+        .fieldNames()
+        .forEachRemaining(
+            f -> {
+              if (!IMPORTED.contains(f) && !f.startsWith("$")) {
+                warnings.add("'" + f + "' is not imported: only routes and storeAndForwardConfiguration are");
+              }
+            });
+    return new Result(hocon(version.textValue(), specs, global, warnings), List.of(), List.copyOf(warnings));
   }
 
   private static Result failed(String error) {

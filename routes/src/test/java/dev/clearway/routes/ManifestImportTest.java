@@ -46,6 +46,21 @@ class ManifestImportTest {
   }
 
   @Test
+  void sectionsWithoutAnEquivalentAreNamedInWarnings() {
+    String m =
+        "{\"schemaVersion\": \"1.2\", \"routes\": {\"r\": \"FROM /foo/* INTO $upstream\"},"
+            + " \"mqttBroker\": {\"authorizations\": []}, \"$version\": 4}";
+    ManifestImport.Result r = ManifestImport.convert(m, RouteLanguageSettings.DEFAULTS);
+    assertThat(r.ok()).isTrue();
+    assertThat(r.warnings())
+        .containsExactly(
+            "route 'r': source '/foo/*' is not under /messages or /twinChangeNotifications; it matches no"
+                + " message the gateway produces",
+            "'mqttBroker' is not imported: only routes and storeAndForwardConfiguration are");
+    assertThat(r.hocon()).contains("# warning: 'mqttBroker' is not imported");
+  }
+
+  @Test
   void routeErrorsAreReportedWithCaretAndNoHocon() {
     String m =
         "{\"schemaVersion\": \"1.0\", \"routes\": {\"a\": \"FROM /messages/* INTO $upstream WHERE x = 'y'\","
