@@ -59,7 +59,12 @@ final class Parser implements Functions.Context {
       if (!Type.alike(type, next.type())) {
         throw mismatch(op, "??", type, next.type());
       }
-      type = type.isLoose() && !next.type().isLoose() ? next.type() : type;
+      // A body value may be of any type at run time, so it keeps the result untyped.
+      if (type == Type.ANY || next.type() == Type.ANY) {
+        type = Type.ANY;
+      } else if (type.isLoose() && !next.type().isLoose()) {
+        type = next.type();
+      }
       xs.add(next);
     }
     return nary(xs, type, Ops.coalesce(nodes(xs)));
