@@ -152,7 +152,8 @@ public final class RoutesCommand implements Runnable {
       description = {
         "Evaluates a condition or a route against one message.",
         "--condition prints one word: true, false, null or undefined.",
-        "--route prints the condition's value, then 'routed to <sink>' or 'not routed'.",
+        "--route prints the condition's value, then 'routed to <sink>' or 'not routed'",
+        "(warnings, such as a source that matches nothing, go to stderr).",
         "M.json: {\"source\": \"/messages\", \"properties\": {\"k\": \"v\"},",
         "  \"systemProperties\": {\"contentType\": \"application/json\", \"contentEncoding\": \"utf-8\"},",
         "  \"body\": <JSON> | \"bodyText\": \"…\" | \"bodyBase64\": \"…\"}; every field optional."
@@ -197,6 +198,7 @@ public final class RoutesCommand implements Runnable {
           RouteSet set =
               RouteSet.compile(
                   List.of(RouteSpec.bare("route", what.route)), Duration.ofSeconds(7200), RouteLanguageSettings.DEFAULTS);
+          set.warnings().forEach(w -> err.println("warning: " + w));
           RoutingRule rule = set.rules().get(0);
           Truth value = rule.condition().evaluate(m);
           out.println(value.word());

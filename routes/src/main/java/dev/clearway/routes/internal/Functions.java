@@ -281,7 +281,12 @@ final class Functions {
     };
   }
 
-  /** twin_change_includes('properties.reported.a.b'). */
+  /**
+   * twin_change_includes('properties.reported.a.b'): true when the path is in the notification's
+   * body, the reported-property patch as JSON; false when absent or null. The path prefixes are
+   * those IoT Edge's hub accepts; a patch holds only reported properties, so the desired and tags
+   * prefixes compile (pasted routes keep working) but are never true.
+   */
   static final class TwinChange {
     private static final String REPORTED = "properties.reported.";
     private static final String[] PREFIXES = {REPORTED, "properties.desired.", "tags."};
