@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = ClearwayCommand.Version.class,
     description = "Clearway, a transparent IoT gateway for Azure IoT Hub devices.",
-    subcommands = {CertsCommand.class, RoutesCommand.class, CommandLine.HelpCommand.class},
+    subcommands = {RunCommand.class, DevicesCommand.class, CertsCommand.class, RoutesCommand.class, CommandLine.HelpCommand.class},
     footerHeading = "%nExit codes:%n",
     footer = {
       "  0  success",

@@ -10,8 +10,9 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * Loads the gateway's configuration: system-property overrides, then the operator's file, then every
- * module's embedded {@code reference.conf}.
+ * Loads the gateway's configuration: system-property overrides, then the operator's file, then
+ * Clearway's Pekko defaults ({@code clearway-runtime.conf}), then every module's embedded
+ * {@code reference.conf}.
  *
  * <p>The operator's file is the one given (it must exist and parse), or else {@code
  * conf/application.conf} in the working directory when that exists, or else none.
@@ -20,6 +21,12 @@ public final class GatewayConfig {
 
   /** The operator's file, relative to the working directory. */
   public static final Path DEFAULT_FILE = Path.of("conf", "application.conf");
+
+  /**
+   * Clearway's defaults for Pekko (cluster provider, logging, serialization). They sit above every
+   * reference.conf: in the one-jar build Pekko's own reference.conf would otherwise win over ours.
+   */
+  static final String RUNTIME_DEFAULTS = "clearway-runtime.conf";
 
   private GatewayConfig() {}
 
@@ -40,6 +47,7 @@ public final class GatewayConfig {
     }
     return ConfigFactory.defaultOverrides()
         .withFallback(operator)
+        .withFallback(ConfigFactory.parseResources(GatewayConfig.class.getClassLoader(), RUNTIME_DEFAULTS))
         .withFallback(ConfigFactory.defaultReference())
         .resolve();
   }

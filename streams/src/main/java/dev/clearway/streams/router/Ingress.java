@@ -47,11 +47,11 @@ public final class Ingress {
   /** Offers a message; completes when the ingress took it, exceptionally when it cannot. */
   public CompletionStage<Done> offer(Message message) {
     return queue.offer(message).thenCompose(result -> {
-      if (result == QueueOfferResult.enqueued()) {
+      if (result.isEnqueued()) {
         return CompletableFuture.completedFuture(Done.getInstance());
       }
       String why = result instanceof QueueOfferResult.Failure f ? f.cause().getMessage()
-          : result == QueueOfferResult.queueClosed() ? "the ingress is closed" : "the ingress dropped the message";
+          : result == QueueOfferResult.closed() ? "the ingress is closed" : "the ingress dropped the message";
       return CompletableFuture.failedFuture(new IllegalStateException(why));
     });
   }
