@@ -202,14 +202,11 @@ public final class MqttCodec {
     }
     Optional<Will> will = Optional.empty();
     if (willFlag) {
-      String willTopic = r.utf8();
+      // The will topic is a topic name like a PUBLISH's: no wildcards (3.1.3.2, 3.3.2-2).
+      String willTopic = r.topicName();
       ByteString willMessage = willTopic == null ? null : r.binary();
       if (willMessage == null) {
         return r.error();
-      }
-      bad = MqttRules.topicName(willTopic);
-      if (bad != null) {
-        return bad;
       }
       will = Optional.of(new Will(willTopic, willMessage, willQos, willRetain));
     }
@@ -256,57 +253,28 @@ public final class MqttCodec {
     if (bad != null) {
       return bad;
     }
-    String topic = r.utf8();
-    if (topic == null) {
-      return r.error();
-    }
-    bad = MqttRules.topicName(topic);
-    if (bad != null) {
-      return bad;
-    }
+    String topic = r.topicName();
     // The packet identifier is there only with QoS 1 and 2 (3.3.2.2).
-    int packetId = 0;
-    if (qos > 0) {
-      packetId = r.u16();
-      if (packetId < 0) {
-        return r.error();
-      }
-      bad = MqttRules.packetId(packetId);
-      if (bad != null) {
-        return bad;
-      }
+    int packetId = topic == null ? -1 : qos > 0 ? r.packetId() : 0;
+    if (packetId < 0) {
+      return r.error();
     }
     return new Publish(dup, qos, retain, topic, packetId, r.rest());
   }
 
   private static MqttDecoded packetIdOnly(MqttReader r, IntFunction<MqttPacket> packet) {
-    int packetId = r.u16();
-    if (packetId < 0) {
-      return r.error();
-    }
-    MqttDecodeError bad = MqttRules.packetId(packetId);
-    return bad != null ? bad : packet.apply(packetId);
+    int packetId = r.packetId();
+    return packetId < 0 ? r.error() : packet.apply(packetId);
   }
 
   private static MqttDecoded subscribe(MqttReader r) {
-    int packetId = r.u16();
-    if (packetId < 0) {
-      return r.error();
-    }
-    MqttDecodeError bad = MqttRules.packetId(packetId);
-    if (bad != null) {
-      return bad;
-    }
+    int packetId = r.packetId();
     List<Subscription> subscriptions = new ArrayList<>();
-    while (r.remaining() > 0) {
-      String filter = r.utf8();
+    while (packetId > 0 && r.remaining() > 0) {
+      String filter = r.topicFilter();
       int options = filter == null ? -1 : r.u8();
       if (options < 0) {
         return r.error();
-      }
-      bad = MqttRules.topicFilter(filter);
-      if (bad != null) {
-        return bad;
       }
       // The six upper bits are reserved, and QoS 3 is malformed too (3.8.3-4).
       if ((options & 0xFC) != 0 || (options & 0x03) == 3) {
@@ -314,54 +282,36 @@ public final class MqttCodec {
       }
       subscriptions.add(new Subscription(filter, options));
     }
-    bad = MqttRules.atLeastOne(subscriptions.size(), "SUBSCRIBE", "3.8.3-3");
+    MqttDecodeError bad = packetId < 0 ? r.error() : MqttRules.atLeastOne(subscriptions.size(), "SUBSCRIBE", "3.8.3-3");
     return bad != null ? bad : new Subscribe(packetId, subscriptions);
   }
 
   private static MqttDecoded subAck(MqttReader r) {
-    int packetId = r.u16();
-    if (packetId < 0) {
-      return r.error();
-    }
-    MqttDecodeError bad = MqttRules.packetId(packetId);
-    if (bad != null) {
-      return bad;
-    }
+    int packetId = r.packetId();
     List<Integer> codes = new ArrayList<>();
-    while (r.remaining() > 0) {
+    while (packetId > 0 && r.remaining() > 0) {
       int code = r.u8();
-      bad = MqttRules.subAckCode(code);
+      MqttDecodeError bad = MqttRules.subAckCode(code);
       if (bad != null) {
         return bad;
       }
       codes.add(code);
     }
-    bad = MqttRules.atLeastOne(codes.size(), "SUBACK", "3.9.3");
+    MqttDecodeError bad = packetId < 0 ? r.error() : MqttRules.atLeastOne(codes.size(), "SUBACK", "3.9.3");
     return bad != null ? bad : new SubAck(packetId, codes);
   }
 
   private static MqttDecoded unsubscribe(MqttReader r) {
-    int packetId = r.u16();
-    if (packetId < 0) {
-      return r.error();
-    }
-    MqttDecodeError bad = MqttRules.packetId(packetId);
-    if (bad != null) {
-      return bad;
-    }
+    int packetId = r.packetId();
     List<String> filters = new ArrayList<>();
-    while (r.remaining() > 0) {
-      String filter = r.utf8();
+    while (packetId > 0 && r.remaining() > 0) {
+      String filter = r.topicFilter();
       if (filter == null) {
         return r.error();
       }
-      bad = MqttRules.topicFilter(filter);
-      if (bad != null) {
-        return bad;
-      }
       filters.add(filter);
     }
-    bad = MqttRules.atLeastOne(filters.size(), "UNSUBSCRIBE", "3.10.3-2");
+    MqttDecodeError bad = packetId < 0 ? r.error() : MqttRules.atLeastOne(filters.size(), "UNSUBSCRIBE", "3.10.3-2");
     return bad != null ? bad : new Unsubscribe(packetId, filters);
   }
 

@@ -24,7 +24,8 @@ public sealed interface MqttPacket extends MqttDecoded {
    *
    * @param cleanSession the Clean Session flag (3.1.2.4)
    * @param keepAliveSeconds the Keep Alive interval, 0..65535 seconds; 0 turns it off (3.1.2.10)
-   * @param clientId the Client Identifier; may be empty (3.1.3-6)
+   * @param clientId the Client Identifier; may be empty (3.1.3-6), but an empty one with
+   *     {@code cleanSession} false is answered with CONNACK 2 by the connection, not the codec (3.1.3-8)
    * @param will the Will Message, if the Will Flag is set (3.1.2.5)
    * @param username the User Name, if the User Name Flag is set (3.1.2.8)
    * @param password the Password, if the Password Flag is set; needs a user name (3.1.2-22)

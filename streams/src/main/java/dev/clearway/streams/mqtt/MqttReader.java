@@ -112,6 +112,32 @@ final class MqttReader {
     }
   }
 
+  /** A packet identifier, non-zero (2.3.1-1), or -1. */
+  int packetId() {
+    int id = u16();
+    return id < 0 || broken(MqttRules.packetId(id)) ? -1 : id;
+  }
+
+  /** A topic name: a string, non-empty, without wildcards (4.7.3-1, 3.3.2-2), or null. */
+  String topicName() {
+    String topic = utf8();
+    return topic == null || broken(MqttRules.topicName(topic)) ? null : topic;
+  }
+
+  /** A topic filter with valid wildcards (4.7.1, 4.7.3-1), or null. */
+  String topicFilter() {
+    String filter = utf8();
+    return filter == null || broken(MqttRules.topicFilter(filter)) ? null : filter;
+  }
+
+  /** Records a broken rule, if there is one, as the reader's error. */
+  private boolean broken(MqttDecodeError rule) {
+    if (rule != null && error == null) {
+      error = rule;
+    }
+    return rule != null;
+  }
+
   private boolean need(int count, String what) {
     if (end - pos >= count) {
       return true;
@@ -121,9 +147,7 @@ final class MqttReader {
   }
 
   private <T> T fail(String section, String reason) {
-    if (error == null) {
-      error = new MqttDecodeError(section, reason);
-    }
+    broken(new MqttDecodeError(section, reason));
     return null;
   }
 }
