@@ -22,6 +22,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -43,8 +44,11 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
  */
 public final class MqttConnection {
 
-  /** What the connection actor handles. */
-  public sealed interface Command
+  /**
+   * What the connection actor handles. A connection lives on the node that holds its socket, so its
+   * messages are node-local and never serialized; what crosses nodes goes through the device session.
+   */
+  public sealed interface Command extends NoSerializationVerificationNeeded
       permits StreamInit, FromDevice, StreamCompleted, StreamFailed, TlsEstablished, HandshakeTimeout, ConnectTimeout,
           KeepAliveExpired, SessionAttached, SessionAttachFailed, FromSession, IngressAccepted, IngressFailed, CloseTimeout {}
 
@@ -63,11 +67,11 @@ public final class MqttConnection {
   /** The TLS handshake completed; the client's certificate chain, if it sent one. */
   public record TlsEstablished(List<X509Certificate> peerChain) implements Command {}
 
-  /** The inbound stream's acknowledgement: "send the next element". */
-  public enum Ack { INSTANCE }
+  /** The inbound stream's acknowledgement: "send the next element" (node-local). */
+  public enum Ack implements NoSerializationVerificationNeeded { INSTANCE }
 
-  /** Packets and the close signal for the outbound stream. */
-  public sealed interface ToDevice permits Send, Close {}
+  /** Packets and the close signal for the outbound stream (node-local). */
+  public sealed interface ToDevice extends NoSerializationVerificationNeeded permits Send, Close {}
 
   public record Send(MqttPacket packet) implements ToDevice {}
 

@@ -18,6 +18,7 @@ import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -51,8 +52,8 @@ import org.apache.pekko.util.ByteString;
  */
 public final class MqttListener {
 
-  /** What the listener handles. */
-  public sealed interface Command permits Accepted, BindResult, Unbind {}
+  /** What the listener handles; node-local (sockets never cross nodes), so never serialized. */
+  public sealed interface Command extends NoSerializationVerificationNeeded permits Accepted, BindResult, Unbind {}
 
   private record Accepted(Tcp.IncomingConnection connection) implements Command {}
 
@@ -156,10 +157,9 @@ public final class MqttListener {
       Source<MqttConnection.ToDevice, NotUsed> outbound) {
     BidiFlow<TLSProtocol.SslTlsOutbound, ByteString, ByteString, TLSProtocol.SslTlsInbound, NotUsed> tlsStage = TLS.create(
         tls::newServerEngine,
-        session -> {
-          actor.tell(new MqttConnection.TlsEstablished(peerChain(session)));
-          return Optional.empty(); // client certificates are judged by authentication, after CONNECT
-        },
+        // Called once the handshake is done; accepting every session here, because client
+        // certificates are judged by authentication, after CONNECT.
+        session -> actor.tell(new MqttConnection.TlsEstablished(peerChain(session))),
         TLSClosing.eagerClose());
     BidiFlow<TLSProtocol.SslTlsInbound, ByteString, ByteString, TLSProtocol.SslTlsOutbound, NotUsed> plaintext = BidiFlow.fromFlows(
         Flow.<TLSProtocol.SslTlsInbound>create()

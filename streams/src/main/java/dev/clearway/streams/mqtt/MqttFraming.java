@@ -50,25 +50,6 @@ public final class MqttFraming extends GraphStage<FlowShape<ByteString, MqttFram
     return shape;
   }
 
-  /**
-   * Looks at the start of {@code buffer}: the length of the first packet if all of it is there, 0 if
-   * more bytes are needed, or a negative {@code -Kind.ordinal() - 1} code for a framing error.
-   * Package-private so the fuzz harness can drive exactly the stage's arithmetic without a stream.
-   */
-  static long firstPacket(ByteString buffer, int maxPacketSize) {
-    long header = MqttCodec.fixedHeader(buffer);
-    if (header == MqttCodec.HEADER_INCOMPLETE) {
-      return 0;
-    } else if (header == MqttCodec.HEADER_MALFORMED) {
-      return -MqttFramingError.Kind.MALFORMED_REMAINING_LENGTH.ordinal() - 1L;
-    }
-    long total = packetSize(header);
-    if (total > maxPacketSize) {
-      return -MqttFramingError.Kind.PACKET_TOO_LARGE.ordinal() - 1L;
-    }
-    return buffer.length() >= total ? total : 0;
-  }
-
   /** The whole packet's size from a {@link MqttCodec#fixedHeader} result. */
   private static long packetSize(long header) {
     return (header >>> 8) + (header & 0xFF);
@@ -106,29 +87,29 @@ public final class MqttFraming extends GraphStage<FlowShape<ByteString, MqttFram
 
       /** Called only while {@code out} is available: emits one element or asks for more bytes. */
       private void deliver() {
-        long found = buffer.isEmpty() ? 0 : firstPacket(buffer, maxPacketSize);
-        if (found > 0) {
-          push(out, new MqttFrame(buffer.take((int) found)));
-          buffer = buffer.drop((int) found);
-        } else if (found < 0) {
-          fail(MqttFramingError.Kind.values()[(int) (-found - 1)]);
-        } else if (isClosed(in)) {
-          if (buffer.isEmpty()) {
-            completeStage();
-          } else {
-            fail(MqttFramingError.Kind.TRUNCATED);
+        long header = MqttCodec.fixedHeader(buffer);
+        long size = header < 0 ? -1 : packetSize(header);
+        if (header == MqttCodec.HEADER_MALFORMED) {
+          fail(MqttFramingError.Kind.MALFORMED_REMAINING_LENGTH, "remaining length longer than four bytes");
+        } else if (size > maxPacketSize) {
+          // Decided from the header alone: not one byte of the body is waited for.
+          fail(MqttFramingError.Kind.PACKET_TOO_LARGE,
+              "packet of " + size + " bytes exceeds max-packet-size " + maxPacketSize);
+        } else if (size > 0 && buffer.length() >= size) {
+          push(out, new MqttFrame(buffer.take((int) size)));
+          buffer = buffer.drop((int) size);
+        } else if (!isClosed(in)) {
+          if (!hasBeenPulled(in)) {
+            pull(in);
           }
-        } else if (!hasBeenPulled(in)) {
-          pull(in);
+        } else if (buffer.isEmpty()) {
+          completeStage();
+        } else {
+          fail(MqttFramingError.Kind.TRUNCATED, "connection ended inside a packet, " + buffer.length() + " bytes pending");
         }
       }
 
-      private void fail(MqttFramingError.Kind kind) {
-        String reason = switch (kind) {
-          case MALFORMED_REMAINING_LENGTH -> "remaining length longer than four bytes";
-          case PACKET_TOO_LARGE -> "packet of " + packetSize(MqttCodec.fixedHeader(buffer)) + " bytes exceeds max-packet-size " + maxPacketSize;
-          case TRUNCATED -> "connection ended inside a packet, " + buffer.length() + " bytes pending";
-        };
+      private void fail(MqttFramingError.Kind kind, String reason) {
         buffer = ByteString.emptyByteString();
         // The element is delivered before completion; upstream is cancelled at once.
         push(out, new MqttFramingError(kind, reason));

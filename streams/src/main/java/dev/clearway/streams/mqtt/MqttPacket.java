@@ -1,6 +1,7 @@
 package dev.clearway.streams.mqtt;
 
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import org.apache.pekko.util.ByteString;
 
@@ -116,7 +117,7 @@ public sealed interface MqttPacket extends MqttDecoded {
       MqttRules.require(MqttRules.dupWithQos0(dup, qos));
       MqttRules.require(MqttRules.topicName(topic));
       MqttRules.require(qos == 0 ? MqttRules.noPacketId(packetId) : MqttRules.packetId(packetId));
-      java.util.Objects.requireNonNull(payload, "payload");
+      Objects.requireNonNull(payload, "payload");
     }
 
     @Override

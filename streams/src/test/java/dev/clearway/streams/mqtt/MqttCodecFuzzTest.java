@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
 import org.junit.jupiter.api.Test;
@@ -55,8 +56,7 @@ class MqttCodecFuzzTest extends StreamTestKit {
   void theInboundFlowNeverFailsOnRandomConnectionsAndEndsAtItsFirstError() throws Exception {
     MqttFuzzInputs inputs = new MqttFuzzInputs(SEED + 1);
     MqttSettings settings = new MqttSettings(4096);
-    ByteString connect = MqttCodec.encode(new MqttPacket.Connect(true, 0, "c", java.util.Optional.empty(),
-        java.util.Optional.empty(), java.util.Optional.empty()));
+    ByteString connect = MqttCodec.encode(new MqttPacket.Connect(true, 0, "c", Optional.empty(), Optional.empty(), Optional.empty()));
     for (int connection = 0; connection < 1_000; connection++) {
       // A CONNECT, then a few inputs, chunked at random: what a misbehaving device might send.
       ByteString bytes = connect;

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
@@ -85,6 +86,23 @@ class MqttFramingTest extends StreamTestKit {
       many.add(MqttCodec.encode(new PubAck(id)));
     }
     assertThat(run(Source.single(concat(many)), framing())).isEqualTo(frames(many));
+  }
+
+  @Test
+  void readsNoFurtherChunkWhileItStillHoldsCompletePackets() throws Exception {
+    // The buffer bound: a chunk is pulled only when the buffer holds no complete packet.
+    List<ByteString> hundred = new ArrayList<>();
+    for (int id = 1; id <= 100; id++) {
+      hundred.add(MqttCodec.encode(new PubAck(id)));
+    }
+    AtomicInteger chunksRead = new AtomicInteger();
+    Source<ByteString, ?> chunks = Source.from(List.of(concat(hundred), concat(hundred), concat(hundred)))
+        .map(chunk -> {
+          chunksRead.incrementAndGet();
+          return chunk;
+        });
+    assertThat(run(chunks, framing().take(100))).isEqualTo(frames(hundred));
+    assertThat(chunksRead).hasValue(1);
   }
 
   @Test

@@ -17,6 +17,7 @@ import dev.clearway.streams.mqtt.MqttPacket.UnsubAck;
 import dev.clearway.streams.mqtt.MqttPacket.Unsubscribe;
 import dev.clearway.streams.mqtt.MqttPacket.Will;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
@@ -171,7 +172,7 @@ public final class MqttFuzzInputs {
         case 1 -> b[at] = (byte) random.nextInt(256);
         case 2 -> b = splice(b, at, 0, new byte[] {(byte) random.nextInt(256)});
         case 3 -> b = splice(b, at, 1, new byte[0]);
-        case 4 -> b = java.util.Arrays.copyOf(b, at);
+        case 4 -> b = Arrays.copyOf(b, at);
         default -> {
           byte[] junk = new byte[1 + random.nextInt(8)];
           random.nextBytes(junk);
