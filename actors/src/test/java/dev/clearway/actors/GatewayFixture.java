@@ -33,9 +33,11 @@ public final class GatewayFixture implements AutoCloseable {
   public static final String GATEWAY_HOST = "127.0.0.1";
 
   private final Gateway gateway;
+  private final Path dataDir;
   private final BlockingQueue<Message> received = new LinkedBlockingQueue<>();
 
   private GatewayFixture(Path dataDir, int port, String extraConfig) throws Exception {
+    this.dataDir = dataDir;
     Config config = ConfigFactory.parseString("""
             clearway.tls.hostname = "%s"
             clearway.hub.hostname = "%s"
@@ -100,8 +102,8 @@ public final class GatewayFixture implements AutoCloseable {
     return clientContext(null, List.of());
   }
 
-  /** A client SSL context that trusts the gateway and presents {@code chain} (X.509 devices). */
-  public SSLContext clientContext(PrivateKey key, List<X509Certificate> chain) throws Exception {
+  /** Trust managers that trust the gateway's root CA, for raw MQTT clients. */
+  public TrustManagerFactory clientTrustManagers() throws Exception {
     KeyStore trust = KeyStore.getInstance("PKCS12");
     trust.load(null, null);
     List<X509Certificate> roots = gateway.tls().trustedRoots();
@@ -110,6 +112,12 @@ public final class GatewayFixture implements AutoCloseable {
     }
     TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
     tmf.init(trust);
+    return tmf;
+  }
+
+  /** A client SSL context that trusts the gateway and presents {@code chain} (X.509 devices). */
+  public SSLContext clientContext(PrivateKey key, List<X509Certificate> chain) throws Exception {
+    TrustManagerFactory tmf = clientTrustManagers();
     KeyManagerFactory kmf = null;
     if (key != null) {
       KeyStore ks = KeyStore.getInstance("PKCS12");
@@ -121,6 +129,11 @@ public final class GatewayFixture implements AutoCloseable {
     SSLContext ctx = SSLContext.getInstance("TLSv1.2");
     ctx.init(kmf == null ? null : kmf.getKeyManagers(), tmf.getTrustManagers(), null);
     return ctx;
+  }
+
+  /** The data directory: the quickstart PKI (certs/, private/) that signs CA devices lives here. */
+  public Path dataDir() {
+    return dataDir;
   }
 
   @Override
