@@ -29,6 +29,7 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.stream.SharedKillSwitch;
 
 /**
  * One device connection over MQTT: a state machine, {@code awaitingTls → awaitingConnect →
@@ -110,6 +111,7 @@ public final class MqttConnection {
   private final TimerScheduler<Command> timers;
   private final Dependencies deps;
   private final ActorRef<ToDevice> toDevice;
+  private final SharedKillSwitch socket;
   private final String remote;
   private final ActorRef<DeviceSession.Notification> sessionAdapter;
   private List<X509Certificate> peerChain = List.of();
@@ -120,11 +122,12 @@ public final class MqttConnection {
   private Duration keepAlive = Duration.ZERO;
 
   private MqttConnection(ActorContext<Command> context, TimerScheduler<Command> timers, Dependencies deps,
-      ActorRef<ToDevice> toDevice, String remote) {
+      ActorRef<ToDevice> toDevice, SharedKillSwitch socket, String remote) {
     this.context = context;
     this.timers = timers;
     this.deps = deps;
     this.toDevice = toDevice;
+    this.socket = socket;
     this.remote = remote;
     this.sessionAdapter = context.messageAdapter(DeviceSession.Notification.class, FromSession::new);
   }
@@ -133,12 +136,14 @@ public final class MqttConnection {
    * A connection actor for one accepted socket.
    *
    * @param toDevice the outbound stream's actor source
+   * @param socket closes the TCP connection
    * @param remote the peer address, for logs
    */
-  public static Behavior<Command> create(Dependencies deps, ActorRef<ToDevice> toDevice, String remote) {
+  public static Behavior<Command> create(Dependencies deps, ActorRef<ToDevice> toDevice, SharedKillSwitch socket, String remote) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
+      ctx.setLoggerName(MqttConnection.class); // functional behaviours would log under Pekko's class names
       timers.startSingleTimer(HandshakeTimeout.INSTANCE, deps.settings().tlsHandshakeTimeout());
-      return new MqttConnection(ctx, timers, deps, toDevice, remote).awaitingTls();
+      return new MqttConnection(ctx, timers, deps, toDevice, socket, remote).awaitingTls();
     }));
   }
 
@@ -408,19 +413,26 @@ public final class MqttConnection {
       sessionRef().tell(new DeviceSession.Detach(sessionAdapter));
       deps.counters().connected().decrementAndGet();
     }
-    timers.startSingleTimer(CloseTimeout.INSTANCE, deps.settings().closeTimeout());
+    // Give the queued packets (a CONNACK with its refusal code, say) time to reach the device,
+    // then close the socket whether or not the peer answered our TLS close_notify.
+    timers.startSingleTimer(CloseTimeout.INSTANCE, deps.settings().closeLinger());
     // Nothing more is read: no acknowledgement is sent in this state.
     return Behaviors.receive(Command.class)
-        .onMessage(StreamCompleted.class, c -> Behaviors.stopped())
-        .onMessage(StreamFailed.class, f -> Behaviors.stopped())
-        .onMessageEquals(CloseTimeout.INSTANCE, Behaviors::stopped)
+        .onMessage(StreamCompleted.class, c -> stopAndCloseSocket())
+        .onMessage(StreamFailed.class, f -> stopAndCloseSocket())
+        .onMessageEquals(CloseTimeout.INSTANCE, this::stopAndCloseSocket)
         .onAnyMessage(m -> Behaviors.same())
         .build();
   }
 
+  private Behavior<Command> stopAndCloseSocket() {
+    socket.shutdown();
+    return Behaviors.stopped();
+  }
+
   private Behavior<Command> stopQuietly() {
     toDevice.tell(Close.INSTANCE);
-    return Behaviors.stopped();
+    return stopAndCloseSocket();
   }
 
   // --- helpers -----------------------------------------------------------------------------------

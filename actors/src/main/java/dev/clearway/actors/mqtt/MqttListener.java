@@ -24,8 +24,10 @@ import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.japi.Pair;
+import org.apache.pekko.stream.KillSwitches;
 import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.OverflowStrategy;
+import org.apache.pekko.stream.SharedKillSwitch;
 import org.apache.pekko.stream.TLSClosing;
 import org.apache.pekko.stream.TLSProtocol;
 import org.apache.pekko.stream.javadsl.BidiFlow;
@@ -86,6 +88,7 @@ public final class MqttListener {
   public static Behavior<Command> create(MqttConnection.Dependencies deps, ServerTls tls, MqttSettings codecSettings,
       CompletableFuture<InetSocketAddress> bound) {
     return Behaviors.setup(ctx -> {
+      ctx.setLoggerName(MqttListener.class);
       MqttListener listener = new MqttListener(ctx, deps, tls, codecSettings);
       MqttListenerSettings s = deps.settings();
       CompletionStage<Tcp.ServerBinding> binding = Tcp.get(ctx.getSystem())
@@ -146,9 +149,13 @@ public final class MqttListener {
                 deps.settings().outboundBuffer(),
                 OverflowStrategy.fail())
             .preMaterialize(materializer);
+    String name = "mqtt-" + (++accepted);
+    // Closes the socket itself: after the close_notify, Pekko's TLS waits for the peer's, which
+    // TLS 1.3 clients need not send; the connection actor shuts this switch once it has flushed.
+    SharedKillSwitch socket = KillSwitches.shared(name);
     ActorRef<MqttConnection.Command> actor = context.spawn(
-        MqttConnection.create(deps, outbound.first(), remote), "mqtt-" + (++accepted));
-    connection.handleWith(pipeline(actor, outbound.second()), materializer);
+        MqttConnection.create(deps, outbound.first(), socket, remote), name);
+    connection.handleWith(Flow.<ByteString>create().via(socket.flow()).via(pipeline(actor, outbound.second())), materializer);
     return Behaviors.same();
   }
 

@@ -16,7 +16,7 @@ public record MqttListenerSettings(
     int maxConnections,
     int outboundBuffer,
     Duration sessionAttachTimeout,
-    Duration closeTimeout) {
+    Duration closeLinger) {
 
   private static final String PREFIX = "clearway.mqtt.";
 
@@ -25,13 +25,13 @@ public record MqttListenerSettings(
     int port = intIn(c, "port", 0, 65535);
     return new MqttListenerSettings(c.getString("bind-address"), port, positive(c, "tls-handshake-timeout"),
         positive(c, "connect-timeout"), intIn(c, "max-connections", 1, 1_000_000), intIn(c, "outbound-buffer", 8, 65536),
-        positive(c, "session-attach-timeout"), positive(c, "close-timeout"));
+        positive(c, "session-attach-timeout"), positive(c, "close-linger"));
   }
 
   /** A copy listening on another port (tests bind port 0 or 8883). */
   public MqttListenerSettings withPort(int newPort) {
     return new MqttListenerSettings(bindAddress, newPort, tlsHandshakeTimeout, connectTimeout, maxConnections, outboundBuffer,
-        sessionAttachTimeout, closeTimeout);
+        sessionAttachTimeout, closeLinger);
   }
 
   private static int intIn(Config c, String key, int min, int max) {
