@@ -8,6 +8,7 @@ import dev.clearway.actors.mqtt.MqttConnection;
 import dev.clearway.actors.mqtt.MqttListener;
 import dev.clearway.actors.mqtt.MqttListenerSettings;
 import dev.clearway.actors.session.DeviceSession;
+import dev.clearway.actors.session.SessionSettings;
 import dev.clearway.routes.Message;
 import dev.clearway.streams.mqtt.MqttSettings;
 import dev.clearway.streams.router.Ingress;
@@ -19,7 +20,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -112,6 +112,7 @@ public final class Gateway implements AutoCloseable {
     GatewayCounters counters = new GatewayCounters();
     MqttListenerSettings mqtt = MqttListenerSettings.fromConfig(config);
     MqttSettings codec = MqttSettings.create(config);
+    SessionSettings sessions = SessionSettings.fromConfig(config);
 
     CompletableFuture<InetSocketAddress> bound = new CompletableFuture<>();
     CompletableFuture<Ingress> ingressReady = new CompletableFuture<>();
@@ -122,7 +123,7 @@ public final class Gateway implements AutoCloseable {
         cluster.manager().tell(Join.create(cluster.selfMember().address())); // a one-node cluster
       }
       ClusterSharding sharding = ClusterSharding.get(ctx.getSystem());
-      sharding.init(Entity.of(DeviceSession.TYPE_KEY, e -> DeviceSession.create(e.getEntityId())));
+      sharding.init(Entity.of(DeviceSession.TYPE_KEY, e -> DeviceSession.create(e.getEntityId(), sessions)));
       Materializer materializer = Materializer.createMaterializer(ctx);
       Ingress ingress = Ingress.start(materializer, config.getInt("clearway.ingress.buffer-size"), mqtt.maxConnections(),
           router.apply(materializer));
@@ -192,10 +193,5 @@ public final class Gateway implements AutoCloseable {
     }
     tls.close();
     log.info("Gateway stopped; counters: {}", counters.snapshot());
-  }
-
-  /** For logs: the sinks that messages were routed to. */
-  static String describe(List<?> endpoints) {
-    return endpoints.isEmpty() ? "no route" : endpoints.toString();
   }
 }

@@ -7,6 +7,7 @@ import dev.clearway.actors.session.DeviceSession;
 import dev.clearway.routes.Message;
 import dev.clearway.streams.iothub.DeviceTopics;
 import dev.clearway.streams.iothub.PropertyBag;
+import dev.clearway.streams.iothub.SystemKeys;
 import dev.clearway.streams.iothub.TelemetryMessages;
 import dev.clearway.streams.mqtt.MqttDecodeError;
 import dev.clearway.streams.mqtt.MqttError;
@@ -18,8 +19,11 @@ import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
@@ -30,6 +34,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.stream.SharedKillSwitch;
+import org.apache.pekko.util.ByteString;
 
 /**
  * One device connection over MQTT: a state machine, {@code awaitingTls → awaitingConnect →
@@ -120,6 +125,10 @@ public final class MqttConnection {
   private boolean pendingAck;
   private Identity identity;
   private Duration keepAlive = Duration.ZERO;
+  // Cloud-to-device deliveries awaiting the device's PUBACK: packet id -> lock token. Bounded by the
+  // session's in-flight window (clearway.sessions.max-inflight-cloud-to-device).
+  private final Map<Integer, String> inflightDeliveries = new HashMap<>();
+  private int lastPacketId;
 
   private MqttConnection(ActorContext<Command> context, TimerScheduler<Command> timers, Dependencies deps,
       ActorRef<ToDevice> toDevice, SharedKillSwitch socket, String remote) {
@@ -251,6 +260,12 @@ public final class MqttConnection {
     deps.counters().connected().incrementAndGet();
     context.getLog().info("{} connected from {} (clean session {}, keep-alive {}s)", identity.id(), remote,
         a.connect().cleanSession() ? 1 : 0, a.connect().keepAliveSeconds());
+    if (!identity.isModule()) {
+      // Through a gateway the Azure device SDKs never subscribe to cloud-to-device messages
+      // (MqttMessaging.start skips it when GatewayHostName is set): IoT Edge's hub delivers them to
+      // every connected device, and so do we.
+      sessionRef().tell(new DeviceSession.Subscribe(sessionAdapter, Set.of(), Set.of(DeviceSession.Feature.CLOUD_TO_DEVICE)));
+    }
     if (a.connect().keepAliveSeconds() > 0) {
       // MQTT 3.1.2-24: close after one and a half keep-alive periods of silence.
       keepAlive = Duration.ofMillis(a.connect().keepAliveSeconds() * 1500L);
@@ -268,7 +283,7 @@ public final class MqttConnection {
         .onMessage(IngressAccepted.class, this::onIngressAccepted)
         .onMessage(IngressFailed.class, f -> close("the router did not accept a message: " + f.cause().getMessage(),
             GatewayCounters.DISCONNECT, "ingress_failed"))
-        .onMessage(FromSession.class, s -> close("another connection took over " + identity.id(), GatewayCounters.DISCONNECT, "taken_over"))
+        .onMessage(FromSession.class, this::onFromSession)
         .onMessageEquals(KeepAliveExpired.INSTANCE, () -> close("no packet for 1.5 x keep-alive (" + keepAlive + ")",
             GatewayCounters.DISCONNECT, "keep_alive"))
         .onMessage(StreamCompleted.class, c -> disconnected("the device closed the connection"))
@@ -292,7 +307,9 @@ public final class MqttConnection {
       return onSubscribe(s);
     }
     if (element instanceof MqttPacket.Unsubscribe u) {
-      sessionRef().tell(new DeviceSession.Unsubscribe(sessionAdapter, Set.copyOf(u.topicFilters())));
+      Set<DeviceSession.Feature> gone = new HashSet<>();
+      u.topicFilters().forEach(filter -> featureOf(filter).ifPresent(gone::add));
+      sessionRef().tell(new DeviceSession.Unsubscribe(sessionAdapter, Set.copyOf(u.topicFilters()), gone));
       send(new MqttPacket.UnsubAck(u.packetId()));
       return ackAndStay();
     }
@@ -303,8 +320,13 @@ public final class MqttConnection {
     if (element instanceof MqttPacket.Disconnect) {
       return disconnected("the device disconnected");
     }
-    if (element instanceof MqttPacket.PubAck) {
-      return ackAndStay(); // completes a delivery to the device; deliveries arrive with C2D
+    if (element instanceof MqttPacket.PubAck a) {
+      // Completes a cloud-to-device delivery (IoT Hub over MQTT has no reject or abandon).
+      String lockToken = inflightDeliveries.remove(a.packetId());
+      if (lockToken != null) {
+        sessionRef().tell(new DeviceSession.CloudToDeviceAcknowledged(sessionAdapter, lockToken));
+      }
+      return ackAndStay();
     }
     return close("unexpected " + element.getClass().getSimpleName() + " from a device", GatewayCounters.PROTOCOL_ERROR, "unexpected_packet");
   }
@@ -335,14 +357,13 @@ public final class MqttConnection {
           failure == null ? new IngressAccepted(p) : new IngressFailed(p, failure));
       return Behaviors.same();
     }
-    // Twin and method traffic is served by the device session once the uplink lands; until then
-    // the device gets IoT Hub's "service unavailable" for twin requests, and method answers are dropped.
+    // Twin and method traffic belongs to the identity's session, wherever it runs.
     if (parsed instanceof DeviceTopics.TwinGet g) {
-      send(new MqttPacket.Publish(false, 0, false, DeviceTopics.twinResponse(503, g.rid(), Optional.empty()), 0,
-          org.apache.pekko.util.ByteString.emptyByteString()));
+      sessionRef().tell(new DeviceSession.TwinGet(sessionAdapter, g.rid()));
     } else if (parsed instanceof DeviceTopics.TwinReportedPatch r) {
-      send(new MqttPacket.Publish(false, 0, false, DeviceTopics.twinResponse(503, r.rid(), Optional.empty()), 0,
-          org.apache.pekko.util.ByteString.emptyByteString()));
+      sessionRef().tell(new DeviceSession.ReportedPatch(sessionAdapter, r.rid(), p.payload().toArray()));
+    } else if (parsed instanceof DeviceTopics.MethodResponse r) {
+      sessionRef().tell(new DeviceSession.MethodResponse(sessionAdapter, r.rid(), r.status(), p.payload().toArray()));
     }
     if (p.qos() == 1) {
       send(new MqttPacket.PubAck(p.packetId()));
@@ -360,6 +381,7 @@ public final class MqttConnection {
   private Behavior<Command> onSubscribe(MqttPacket.Subscribe s) {
     List<Integer> codes = new ArrayList<>();
     Set<String> accepted = new HashSet<>();
+    Set<DeviceSession.Feature> features = new HashSet<>();
     for (MqttPacket.Subscription sub : s.subscriptions()) {
       DeviceTopics.SubscriptionParse parsed = DeviceTopics.parseSubscription(sub.topicFilter(), identity.deviceId(), identity.moduleId());
       if (parsed.foreign()) {
@@ -371,13 +393,74 @@ public final class MqttConnection {
       } else {
         codes.add(Math.min(sub.qos(), 1)); // QoS 2 is granted as QoS 1, as IoT Hub does
         accepted.add(sub.topicFilter());
+        featureOf(parsed.subscription().get()).ifPresent(features::add);
       }
     }
     if (!accepted.isEmpty()) {
-      sessionRef().tell(new DeviceSession.Subscribe(sessionAdapter, accepted));
+      sessionRef().tell(new DeviceSession.Subscribe(sessionAdapter, accepted, features));
     }
+    context.getLog().debug("{}: SUBSCRIBE {} -> {}", identity.id(), s.subscriptions(), codes);
     send(new MqttPacket.SubAck(s.packetId(), codes));
     return ackAndStay();
+  }
+
+  private Behavior<Command> onFromSession(FromSession fs) {
+    DeviceSession.Notification n = fs.notification();
+    if (n instanceof DeviceSession.TakenOver) {
+      return close("another connection took over " + identity.id(), GatewayCounters.DISCONNECT, "taken_over");
+    }
+    if (n instanceof DeviceSession.DeliverCloudToDevice d) {
+      int packetId = nextPacketId();
+      inflightDeliveries.put(packetId, d.lockToken());
+      String topic = identity.isModule()
+          ? DeviceTopics.moduleInput(identity.deviceId(), identity.moduleId().get(), d.systemProperties().getOrDefault("inputName", ""), bag(d))
+          : DeviceTopics.cloudToDevice(identity.deviceId(), bag(d));
+      context.getLog().debug("{}: delivering {} as packet {} on {}", identity.id(), d.lockToken(), packetId, topic);
+      send(new MqttPacket.Publish(false, 1, false, topic, packetId, ByteString.fromArray(d.body())));
+    } else if (n instanceof DeviceSession.TwinResponse r) {
+      Optional<Long> version = r.status() == 204 ? Optional.of(r.version()) : Optional.empty();
+      send(new MqttPacket.Publish(false, 0, false, DeviceTopics.twinResponse(r.status(), r.requestId(), version), 0,
+          ByteString.fromArray(r.body())));
+    } else if (n instanceof DeviceSession.DesiredPatch d) {
+      send(new MqttPacket.Publish(false, 0, false, DeviceTopics.desiredPatch(d.version()), 0, ByteString.fromArray(d.json())));
+    } else if (n instanceof DeviceSession.MethodRequest m) {
+      send(new MqttPacket.Publish(false, 0, false, DeviceTopics.methodRequest(m.method(), m.requestId()), 0,
+          ByteString.fromArray(m.payload())));
+    }
+    return Behaviors.same();
+  }
+
+  /** The property bag of a delivery: system properties under their {@code $.} keys, then the application's. */
+  private String bag(DeviceSession.DeliverCloudToDevice d) {
+    Map<String, String> bag = new LinkedHashMap<>();
+    d.systemProperties().forEach((name, value) -> SystemKeys.bagKey(name).ifPresent(k -> bag.put(k, value)));
+    bag.putIfAbsent("$.to", "/devices/" + identity.deviceId() + "/messages/deviceBound");
+    bag.putAll(d.properties());
+    return PropertyBag.encode(bag);
+  }
+
+  /** The next MQTT packet id not in flight (2.3.1: non-zero, 16 bits). */
+  private int nextPacketId() {
+    do {
+      lastPacketId = lastPacketId == 65535 ? 1 : lastPacketId + 1;
+    } while (inflightDeliveries.containsKey(lastPacketId));
+    return lastPacketId;
+  }
+
+  /** The session feature a subscription asks for; twin responses need none (they answer the device). */
+  private static Optional<DeviceSession.Feature> featureOf(DeviceTopics.Subscription s) {
+    return switch (s) {
+      case CLOUD_TO_DEVICE -> Optional.of(DeviceSession.Feature.CLOUD_TO_DEVICE);
+      case MODULE_INPUTS -> Optional.of(DeviceSession.Feature.MODULE_INPUTS);
+      case DESIRED_PROPERTIES -> Optional.of(DeviceSession.Feature.DESIRED_PROPERTIES);
+      case METHODS -> Optional.of(DeviceSession.Feature.METHODS);
+      case TWIN_RESPONSES -> Optional.empty();
+    };
+  }
+
+  private Optional<DeviceSession.Feature> featureOf(String topicFilter) {
+    return DeviceTopics.parseSubscription(topicFilter, identity.deviceId(), identity.moduleId()).subscription()
+        .flatMap(MqttConnection::featureOf);
   }
 
   // --- closing -----------------------------------------------------------------------------------

@@ -1,14 +1,24 @@
 package dev.clearway.actors.session;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.clearway.actors.CborSerializable;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 
 /**
@@ -16,17 +26,33 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
  * so there is exactly one per identity in the whole cluster, whichever node the device reaches.
  *
  * <p>It knows which connection serves the identity now — a new connection takes over and the
- * previous one is told to close, on any node — and keeps the subscriptions of a persistent
- * (clean session 0) session across reconnects. Later it will also hold the twin cache, pending
- * method calls and cloud-to-device deliveries for whichever connection is current.
+ * previous one is told to close, on any node — and holds what outlives a connection:
+ * <ul>
+ *   <li>the subscriptions of a persistent (clean session 0) session;
+ *   <li>cloud-to-device messages, queued (bounded) until the device subscribes and then delivered
+ *       in a bounded window; each is completed to the hub only when the device acknowledged it,
+ *       and redelivered to the next connection if the connection went away first;
+ *   <li>the twin cache: twin GET is answered from it, reported patches are merged into it (and
+ *       marked for the uplink), desired patches are forwarded to a subscribed device;
+ *   <li>direct-method calls waiting for the device's answer, each with its timeout; a call for a
+ *       device that is not connected and subscribed is answered 404 at once.
+ * </ul>
+ * The protocol is not its business: connections turn its notifications into MQTT (or AMQP) frames.
  */
 public final class DeviceSession extends AbstractBehavior<DeviceSession.Command> {
 
   /** The sharding entity type; the entity id is the identity id. */
   public static final EntityTypeKey<Command> TYPE_KEY = EntityTypeKey.create(Command.class, "DeviceSession");
 
+  /** What a connection can ask for: the IoT Hub features it subscribed to. */
+  public enum Feature { CLOUD_TO_DEVICE, MODULE_INPUTS, DESIRED_PROPERTIES, METHODS }
+
   /** Messages to a device session. */
-  public sealed interface Command extends CborSerializable permits Attach, Detach, Subscribe, Unsubscribe {}
+  public sealed interface Command extends CborSerializable
+      permits Attach, Detach, Subscribe, Unsubscribe, CloudToDeviceAcknowledged, TwinGet, ReportedPatch, MethodResponse,
+          CloudToDevice, InvokeMethod, TwinFromHub, DesiredPatchFromHub, GetTwin, MethodTimedOut {}
+
+  // --- from the connection that serves the identity -----------------------------------------------
 
   /**
    * A connection authenticated as this identity and wants to serve it.
@@ -40,11 +66,23 @@ public final class DeviceSession extends AbstractBehavior<DeviceSession.Command>
   /** The connection closed; the session forgets it if it is still the current one. */
   public record Detach(ActorRef<Notification> connection) implements Command {}
 
-  /** The current connection subscribed (kept for a persistent session). */
-  public record Subscribe(ActorRef<Notification> connection, Set<String> topicFilters) implements Command {}
+  /** The current connection subscribed: protocol topic filters (kept for a persistent session) and the features they ask for. */
+  public record Subscribe(ActorRef<Notification> connection, Set<String> topicFilters, Set<Feature> features) implements Command {}
 
   /** The current connection unsubscribed. */
-  public record Unsubscribe(ActorRef<Notification> connection, Set<String> topicFilters) implements Command {}
+  public record Unsubscribe(ActorRef<Notification> connection, Set<String> topicFilters, Set<Feature> features) implements Command {}
+
+  /** The device acknowledged a cloud-to-device delivery (MQTT PUBACK): complete it. */
+  public record CloudToDeviceAcknowledged(ActorRef<Notification> connection, String lockToken) implements Command {}
+
+  /** The device asks for its twin. */
+  public record TwinGet(ActorRef<Notification> connection, String requestId) implements Command {}
+
+  /** The device patches its reported properties (JSON merge patch). */
+  public record ReportedPatch(ActorRef<Notification> connection, String requestId, byte[] json) implements Command {}
+
+  /** The device answers a direct method. */
+  public record MethodResponse(ActorRef<Notification> connection, String requestId, int status, byte[] payload) implements Command {}
 
   /**
    * The reply to {@link Attach}.
@@ -54,24 +92,94 @@ public final class DeviceSession extends AbstractBehavior<DeviceSession.Command>
    */
   public record Attached(boolean sessionPresent, Set<String> topicFilters) implements CborSerializable {}
 
+  // --- from the hub side (the uplink) ---------------------------------------------------------------
+
+  /**
+   * A cloud-to-device message for the identity.
+   *
+   * @param lockToken the hub's id for this delivery; completion names it
+   * @param systemProperties route-language names (messageId, correlationId, …) to values
+   * @param properties application properties
+   * @param replyTo told {@link CloudToDeviceOutcome} once the device acknowledged, or at once if refused
+   */
+  public record CloudToDevice(String lockToken, Map<String, String> systemProperties, Map<String, String> properties, byte[] body,
+      ActorRef<CloudToDeviceOutcome> replyTo) implements Command {}
+
+  /** What became of a cloud-to-device message. */
+  public record CloudToDeviceOutcome(String lockToken, boolean completed, String detail) implements CborSerializable {}
+
+  /**
+   * A direct-method call.
+   *
+   * @param timeout how long the device has to answer (5-300 s; zero means the default)
+   * @param replyTo told the device's answer, 404 when the device cannot be reached, 504 on timeout
+   */
+  public record InvokeMethod(String method, byte[] payload, Duration timeout, ActorRef<MethodResult> replyTo) implements Command {}
+
+  /** A method's outcome: an HTTP-style status and the JSON payload. */
+  public record MethodResult(int status, byte[] payload) implements CborSerializable {}
+
+  /** The whole twin as the hub has it; replaces the cache. */
+  public record TwinFromHub(String desiredJson, long desiredVersion, String reportedJson, long reportedVersion) implements Command {}
+
+  /** A desired-properties patch from the hub. */
+  public record DesiredPatchFromHub(long version, String json) implements Command {}
+
+  /** Asks for the cached twin (the uplink syncs reported properties from it). */
+  public record GetTwin(ActorRef<CachedTwin> replyTo) implements Command {}
+
+  /** The cached twin: IoT Hub's GET JSON, and whether reported properties changed since the hub last had them. */
+  public record CachedTwin(boolean known, byte[] twinJson, boolean reportedChangedOffline) implements CborSerializable {}
+
+  private record MethodTimedOut(String requestId) implements Command {}
+
+  // --- to the connection ----------------------------------------------------------------------------
+
   /** What a session tells a connection. */
-  public sealed interface Notification extends CborSerializable permits TakenOver {}
+  public sealed interface Notification extends CborSerializable
+      permits TakenOver, DeliverCloudToDevice, TwinResponse, DesiredPatch, MethodRequest {}
 
   /** Another connection now serves this identity: close this one (IoT Hub's one-connection rule). */
   public record TakenOver(String identity) implements Notification {}
 
+  /** Deliver a cloud-to-device message; acknowledge it with {@link CloudToDeviceAcknowledged}. */
+  public record DeliverCloudToDevice(String lockToken, Map<String, String> systemProperties, Map<String, String> properties, byte[] body)
+      implements Notification {}
+
+  /** The answer to a twin request: status (200, 204, 400, 503…), the new version for a patch, the body. */
+  public record TwinResponse(String requestId, int status, long version, byte[] body) implements Notification {}
+
+  /** A desired-properties patch for a subscribed device. */
+  public record DesiredPatch(long version, byte[] json) implements Notification {}
+
+  /** A direct-method request for a subscribed device; answer with {@link MethodResponse}. */
+  public record MethodRequest(String requestId, String method, byte[] payload) implements Notification {}
+
   private final String identity;
+  private final SessionSettings settings;
+  private final TimerScheduler<Command> timers;
   private ActorRef<Notification> current;
   private boolean persistent;
   private final Set<String> topicFilters = new LinkedHashSet<>();
+  private final Set<Feature> features = EnumSet.noneOf(Feature.class);
+  private final Deque<CloudToDevice> pendingC2d = new ArrayDeque<>();
+  private final Map<String, CloudToDevice> inflightC2d = new LinkedHashMap<>();
+  private boolean twinKnown;
+  private TwinDocument desired = TwinDocument.empty();
+  private TwinDocument reported = TwinDocument.empty();
+  private boolean reportedChangedOffline;
+  private final Map<String, ActorRef<MethodResult>> pendingMethods = new HashMap<>();
 
-  public static Behavior<Command> create(String identity) {
-    return Behaviors.setup(ctx -> new DeviceSession(ctx, identity));
+  public static Behavior<Command> create(String identity, SessionSettings settings) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new DeviceSession(ctx, timers, identity, settings)));
   }
 
-  private DeviceSession(ActorContext<Command> context, String identity) {
+  private DeviceSession(ActorContext<Command> context, TimerScheduler<Command> timers, String identity, SessionSettings settings) {
     super(context);
+    context.setLoggerName(DeviceSession.class);
+    this.timers = timers;
     this.identity = identity;
+    this.settings = settings;
   }
 
   @Override
@@ -81,30 +189,50 @@ public final class DeviceSession extends AbstractBehavior<DeviceSession.Command>
         .onMessage(Detach.class, this::onDetach)
         .onMessage(Subscribe.class, this::onSubscribe)
         .onMessage(Unsubscribe.class, this::onUnsubscribe)
+        .onMessage(CloudToDeviceAcknowledged.class, this::onC2dAcknowledged)
+        .onMessage(TwinGet.class, this::onTwinGet)
+        .onMessage(ReportedPatch.class, this::onReportedPatch)
+        .onMessage(MethodResponse.class, this::onMethodResponse)
+        .onMessage(CloudToDevice.class, this::onCloudToDevice)
+        .onMessage(InvokeMethod.class, this::onInvokeMethod)
+        .onMessage(MethodTimedOut.class, this::onMethodTimedOut)
+        .onMessage(TwinFromHub.class, this::onTwinFromHub)
+        .onMessage(DesiredPatchFromHub.class, this::onDesiredPatchFromHub)
+        .onMessage(GetTwin.class, g -> {
+          g.replyTo().tell(new CachedTwin(twinKnown, TwinDocument.twinJson(desired, reported), reportedChangedOffline));
+          return this;
+        })
         .build();
   }
+
+  // --- connection lifecycle ---------------------------------------------------------------------------
 
   private Behavior<Command> onAttach(Attach a) {
     if (current != null && !current.equals(a.connection())) {
       getContext().getLog().info("{}: a new connection takes over; closing the previous one", identity);
       current.tell(new TakenOver(identity));
+      requeueInflight();
     }
     current = a.connection();
     // MQTT 3.1.2.4: clean session 1 discards the previous session; 0 resumes it if there is one.
     boolean resumed = !a.cleanSession() && persistent;
     if (!resumed) {
       topicFilters.clear();
+      features.clear();
     }
     persistent = !a.cleanSession();
     a.replyTo().tell(new Attached(resumed, Set.copyOf(topicFilters)));
+    deliverC2d();
     return this;
   }
 
   private Behavior<Command> onDetach(Detach d) {
     if (d.connection().equals(current)) {
       current = null;
+      requeueInflight();
       if (!persistent) {
         topicFilters.clear(); // a clean session ends with its connection (3.1.2.4)
+        features.clear();
       }
     }
     return this;
@@ -113,6 +241,8 @@ public final class DeviceSession extends AbstractBehavior<DeviceSession.Command>
   private Behavior<Command> onSubscribe(Subscribe s) {
     if (s.connection().equals(current)) {
       topicFilters.addAll(s.topicFilters());
+      features.addAll(s.features());
+      deliverC2d();
     }
     return this;
   }
@@ -120,6 +250,144 @@ public final class DeviceSession extends AbstractBehavior<DeviceSession.Command>
   private Behavior<Command> onUnsubscribe(Unsubscribe u) {
     if (u.connection().equals(current)) {
       topicFilters.removeAll(u.topicFilters());
+      features.removeAll(u.features());
+    }
+    return this;
+  }
+
+  // --- cloud to device -----------------------------------------------------------------------------------
+
+  private Behavior<Command> onCloudToDevice(CloudToDevice c) {
+    if (pendingC2d.size() + inflightC2d.size() >= settings.maxPendingCloudToDevice()) {
+      // IoT Hub caps a device's queue too; refusing tells the sender, instead of growing without bound.
+      c.replyTo().tell(new CloudToDeviceOutcome(c.lockToken(), false, "the device's cloud-to-device queue is full ("
+          + settings.maxPendingCloudToDevice() + ", clearway.sessions.max-pending-cloud-to-device)"));
+      return this;
+    }
+    pendingC2d.addLast(c);
+    deliverC2d();
+    return this;
+  }
+
+  /** Sends queued messages to a subscribed connection, up to the in-flight window. */
+  private void deliverC2d() {
+    // A device receives cloud-to-device messages; a module receives routed messages on its inputs.
+    Feature wanted = identity.contains("/") ? Feature.MODULE_INPUTS : Feature.CLOUD_TO_DEVICE;
+    if (current == null || !features.contains(wanted)) {
+      return;
+    }
+    while (!pendingC2d.isEmpty() && inflightC2d.size() < settings.maxInflightCloudToDevice()) {
+      CloudToDevice c = pendingC2d.removeFirst();
+      inflightC2d.put(c.lockToken(), c);
+      current.tell(new DeliverCloudToDevice(c.lockToken(), c.systemProperties(), c.properties(), c.body()));
+    }
+  }
+
+  private Behavior<Command> onC2dAcknowledged(CloudToDeviceAcknowledged a) {
+    CloudToDevice c = inflightC2d.remove(a.lockToken());
+    if (c != null) {
+      c.replyTo().tell(new CloudToDeviceOutcome(c.lockToken(), true, "completed by the device"));
+      deliverC2d();
+    }
+    return this;
+  }
+
+  /** At-least-once: what the device never acknowledged goes back to the front of the queue. */
+  private void requeueInflight() {
+    var unacknowledged = new java.util.ArrayList<>(inflightC2d.values());
+    inflightC2d.clear();
+    for (int i = unacknowledged.size() - 1; i >= 0; i--) {
+      pendingC2d.addFirst(unacknowledged.get(i));
+    }
+  }
+
+  // --- twin ------------------------------------------------------------------------------------------------
+
+  private Behavior<Command> onTwinGet(TwinGet g) {
+    if (!twinKnown) {
+      // Never seen from the hub and no uplink to ask: IoT Hub's "service unavailable", so the SDK retries.
+      g.connection().tell(new TwinResponse(g.requestId(), 503, 0, new byte[0]));
+    } else {
+      g.connection().tell(new TwinResponse(g.requestId(), 200, 0, TwinDocument.twinJson(desired, reported)));
+    }
+    return this;
+  }
+
+  private Behavior<Command> onReportedPatch(ReportedPatch p) {
+    try {
+      ObjectNode patch = TwinDocument.parseObject(p.json());
+      reported = reported.patch(patch, reported.version() + 1, settings.maxTwinBytes());
+      reportedChangedOffline = true; // the uplink syncs it to the hub and clears this
+      p.connection().tell(new TwinResponse(p.requestId(), 204, reported.version(), new byte[0]));
+    } catch (TwinDocument.InvalidTwinException e) {
+      getContext().getLog().info("{}: refused a reported-properties patch: {}", identity, e.getMessage());
+      p.connection().tell(new TwinResponse(p.requestId(), 400, 0, new byte[0]));
+    }
+    return this;
+  }
+
+  private Behavior<Command> onTwinFromHub(TwinFromHub t) {
+    try {
+      desired = TwinDocument.of(t.desiredJson(), t.desiredVersion());
+      reported = TwinDocument.of(t.reportedJson(), t.reportedVersion());
+      twinKnown = true;
+      reportedChangedOffline = false;
+    } catch (TwinDocument.InvalidTwinException e) {
+      getContext().getLog().warn("{}: ignored a twin from the hub: {}", identity, e.getMessage());
+    }
+    return this;
+  }
+
+  private Behavior<Command> onDesiredPatchFromHub(DesiredPatchFromHub p) {
+    try {
+      ObjectNode patch = TwinDocument.parseObject(p.json().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      desired = desired.patch(patch, p.version(), Integer.MAX_VALUE); // the hub enforces its own limit on desired properties
+      if (current != null && features.contains(Feature.DESIRED_PROPERTIES)) {
+        patch.put("$version", p.version());
+        current.tell(new DesiredPatch(p.version(), TwinDocument.toBytes(patch)));
+      }
+    } catch (TwinDocument.InvalidTwinException e) {
+      getContext().getLog().warn("{}: ignored a desired patch from the hub: {}", identity, e.getMessage());
+    }
+    return this;
+  }
+
+  // --- direct methods ----------------------------------------------------------------------------------
+
+  private Behavior<Command> onInvokeMethod(InvokeMethod m) {
+    if (current == null || !features.contains(Feature.METHODS)) {
+      // IoT Hub answers 404 when the device is not connected or not listening for methods.
+      m.replyTo().tell(new MethodResult(404, "{\"message\":\"device is not connected or not subscribed to methods\"}"
+          .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+      return this;
+    }
+    if (pendingMethods.size() >= settings.maxPendingMethods()) {
+      m.replyTo().tell(new MethodResult(429, "{\"message\":\"too many method calls in progress\"}"
+          .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+      return this;
+    }
+    String rid = UUID.randomUUID().toString();
+    pendingMethods.put(rid, m.replyTo());
+    Duration timeout = m.timeout().isZero() ? settings.defaultMethodTimeout() : m.timeout();
+    timers.startSingleTimer(rid, new MethodTimedOut(rid), timeout);
+    current.tell(new MethodRequest(rid, m.method(), m.payload()));
+    return this;
+  }
+
+  private Behavior<Command> onMethodResponse(MethodResponse r) {
+    ActorRef<MethodResult> replyTo = pendingMethods.remove(r.requestId());
+    if (replyTo != null) {
+      timers.cancel(r.requestId());
+      replyTo.tell(new MethodResult(r.status(), r.payload()));
+    }
+    return this;
+  }
+
+  private Behavior<Command> onMethodTimedOut(MethodTimedOut t) {
+    ActorRef<MethodResult> replyTo = pendingMethods.remove(t.requestId());
+    if (replyTo != null) {
+      replyTo.tell(new MethodResult(504, "{\"message\":\"the device did not answer in time\"}"
+          .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }
     return this;
   }

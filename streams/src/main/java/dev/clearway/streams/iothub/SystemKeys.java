@@ -22,7 +22,11 @@ public final class SystemKeys {
       Map.entry("$.schema", "messageSchema"),
       Map.entry("$.ctime", "creationTime"),
       Map.entry("$.ifid", "iothub-interface-id"),
-      Map.entry("$.sub", "dt-subject"));
+      Map.entry("$.sub", "dt-subject"),
+      // On module inputs IoT Hub names the sender; from a device these keys never decide anything,
+      // because the connection's authenticated identity overrides them.
+      Map.entry("$.cdid", "connectionDeviceId"),
+      Map.entry("$.cmid", "connectionModuleId"));
 
   /** The route-language name of a bag system key ({@code $.ct} → {@code contentType}), if it is one. */
   public static Optional<String> routeName(String bagKey) {
