@@ -121,6 +121,7 @@ public final class MqttConnection {
   private final ActorRef<DeviceSession.Notification> sessionAdapter;
   private List<X509Certificate> peerChain = List.of();
   private FromDevice early;
+  private String attachingTo;
   private ActorRef<Ack> ackTo;
   private boolean pendingAck;
   private Identity identity;
@@ -233,6 +234,7 @@ public final class MqttConnection {
     }
     Identity who = ((Authenticator.Authenticated) outcome).identity();
     // Take over the identity's session (closing any older connection, on any node) before CONNACK.
+    attachingTo = who.id();
     context.ask(DeviceSession.Attached.class,
         deps.sharding().entityRefFor(DeviceSession.TYPE_KEY, who.id()),
         deps.settings().sessionAttachTimeout(),
@@ -248,8 +250,10 @@ public final class MqttConnection {
           send(new MqttPacket.ConnAck(false, MqttPacket.ConnAck.SERVER_UNAVAILABLE));
           return close("the device session did not answer: " + f.cause().getMessage(), GatewayCounters.CONNECT_FAILED, "server_unavailable");
         })
-        .onMessage(StreamCompleted.class, c -> stopQuietly())
-        .onMessage(StreamFailed.class, f -> stopQuietly())
+        // The device left while its session was being taken over: the session may already count
+        // this connection as current, so tell it this one is gone.
+        .onMessage(StreamCompleted.class, c -> detachWhileAttaching())
+        .onMessage(StreamFailed.class, f -> detachWhileAttaching())
         .build();
   }
 
@@ -506,6 +510,11 @@ public final class MqttConnection {
         .onMessageEquals(CloseTimeout.INSTANCE, this::stopAndCloseSocket)
         .onAnyMessage(m -> Behaviors.same())
         .build();
+  }
+
+  private Behavior<Command> detachWhileAttaching() {
+    deps.sharding().entityRefFor(DeviceSession.TYPE_KEY, attachingTo).tell(new DeviceSession.Detach(sessionAdapter));
+    return stopQuietly();
   }
 
   private Behavior<Command> stopAndCloseSocket() {
