@@ -1,6 +1,7 @@
 package dev.clearway.actors.session;
 
 import com.typesafe.config.Config;
+import dev.clearway.actors.config.SettingsReader;
 import java.time.Duration;
 
 /**
@@ -14,32 +15,14 @@ public record SessionSettings(
     Duration defaultMethodTimeout,
     int maxTwinBytes) {
 
-  private static final String PREFIX = "clearway.sessions.";
-
   public static SessionSettings fromConfig(Config root) {
-    Config c = root.getConfig("clearway.sessions");
+    SettingsReader r = new SettingsReader(root, "clearway.sessions");
     return new SessionSettings(
-        intIn(c, "max-pending-cloud-to-device", 1, 10_000),
-        intIn(c, "max-inflight-cloud-to-device", 1, 1_000),
-        intIn(c, "max-pending-methods", 1, 10_000),
-        methodTimeout(c),
-        (int) Math.min(Integer.MAX_VALUE, c.getBytes("max-twin-size")));
-  }
-
-  private static Duration methodTimeout(Config c) {
-    Duration d = c.getDuration("default-method-timeout");
-    // PROTOCOL.md, Limits: a method's timeout is 5-300 s.
-    if (d.compareTo(Duration.ofSeconds(5)) < 0 || d.compareTo(Duration.ofSeconds(300)) > 0) {
-      throw new IllegalArgumentException(PREFIX + "default-method-timeout: must be between 5s and 300s, was " + d);
-    }
-    return d;
-  }
-
-  private static int intIn(Config c, String key, int min, int max) {
-    int v = c.getInt(key);
-    if (v < min || v > max) {
-      throw new IllegalArgumentException(PREFIX + key + ": must be between " + min + " and " + max + ", was " + v);
-    }
-    return v;
+        r.intIn("max-pending-cloud-to-device", 1, 10_000),
+        r.intIn("max-inflight-cloud-to-device", 1, 1_000),
+        r.intIn("max-pending-methods", 1, 10_000),
+        // PROTOCOL.md, Limits: a method's timeout is 5-300 s.
+        r.durationIn("default-method-timeout", Duration.ofSeconds(5), Duration.ofSeconds(300)),
+        r.bytesUpTo("max-twin-size", 1 << 20));
   }
 }

@@ -10,10 +10,10 @@ import com.microsoft.azure.sdk.iot.device.twin.DirectMethodResponse;
 import com.microsoft.azure.sdk.iot.device.twin.Twin;
 import com.microsoft.azure.sdk.iot.device.twin.TwinCollection;
 import dev.clearway.actors.GatewayFixture;
+import dev.clearway.actors.GatewayIT;
 import dev.clearway.actors.identity.Credentials;
 import dev.clearway.actors.session.DeviceSession;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
@@ -22,32 +22,15 @@ import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Cloud-to-device messages, twin GET, reported and desired patches, and direct methods round trip
  * between the unmodified Azure SDK and the device session — the hub-facing side played by the test,
  * as the uplink will play it.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class AzureSdkCloudFeaturesIT {
+class AzureSdkCloudFeaturesIT extends GatewayIT {
   private static final Duration WAIT = Duration.ofSeconds(15);
-  @TempDir static Path dataDir;
-  private GatewayFixture gateway;
-
-  @BeforeAll
-  void start() throws Exception {
-    gateway = GatewayFixture.start(dataDir);
-  }
-
-  @AfterAll
-  void stop() {
-    gateway.close();
-  }
 
   private DeviceClient device(String id) throws Exception {
     Credentials.SymmetricKey keys = gateway.addSas(id, null);

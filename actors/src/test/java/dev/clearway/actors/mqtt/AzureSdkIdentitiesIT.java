@@ -9,6 +9,7 @@ import com.microsoft.azure.sdk.iot.device.IotHubClientProtocol;
 import com.microsoft.azure.sdk.iot.device.ModuleClient;
 import com.microsoft.azure.sdk.iot.device.exceptions.IotHubClientException;
 import dev.clearway.actors.GatewayFixture;
+import dev.clearway.actors.GatewayIT;
 import dev.clearway.actors.identity.Credentials;
 import dev.clearway.actors.identity.Identity;
 import dev.clearway.actors.metrics.GatewayCounters;
@@ -23,31 +24,15 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 import javax.net.ssl.SSLContext;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The Azure IoT device SDK for Java, unmodified, authenticating every way IoT Hub offers: X.509
  * thumbprint, X.509 CA, a module's SAS key — and the refusals of wrong credentials.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class AzureSdkIdentitiesIT {
-  @TempDir static Path dataDir;
+class AzureSdkIdentitiesIT extends GatewayIT {
   @TempDir static Path otherPki;
-  private GatewayFixture gateway;
-
-  @BeforeAll
-  void start() throws Exception {
-    gateway = GatewayFixture.start(dataDir);
-  }
-
-  @AfterAll
-  void stop() {
-    gateway.close();
-  }
 
   private static String x509ConnectionString(String deviceId) {
     return "HostName=" + GatewayFixture.HUB + ";DeviceId=" + deviceId + ";x509=true;GatewayHostName=" + GatewayFixture.GATEWAY_HOST;

@@ -6,33 +6,16 @@ import com.microsoft.azure.sdk.iot.device.ClientOptions;
 import com.microsoft.azure.sdk.iot.device.DeviceClient;
 import com.microsoft.azure.sdk.iot.device.IotHubClientProtocol;
 import dev.clearway.actors.GatewayFixture;
+import dev.clearway.actors.GatewayIT;
 import dev.clearway.actors.identity.Credentials;
 import dev.clearway.routes.Message;
 import dev.clearway.routes.SystemProperty;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The unmodified Azure IoT device SDK for Java, with GatewayHostName, sends telemetry through Clearway. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class AzureSdkTelemetryIT {
-  @TempDir static Path dataDir;
-  private GatewayFixture gateway;
-
-  @BeforeAll
-  void start() throws Exception {
-    gateway = GatewayFixture.start(dataDir);
-  }
-
-  @AfterAll
-  void stop() {
-    gateway.close();
-  }
+class AzureSdkTelemetryIT extends GatewayIT {
 
   @Test
   void aSasDeviceSendsTelemetryWithEveryPropertyIntact() throws Exception {

@@ -3,6 +3,7 @@ package dev.clearway.actors.mqtt;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.clearway.actors.GatewayFixture;
+import dev.clearway.actors.GatewayIT;
 import dev.clearway.actors.identity.Credentials;
 import dev.clearway.actors.metrics.GatewayCounters;
 import dev.clearway.streams.mqtt.MqttCodec;
@@ -13,38 +14,29 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Optional;
 import javax.net.ssl.SSLSocket;
 import org.apache.pekko.util.ByteString;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The connection's timers and opening rules, driven byte by byte over a real TLS socket: the TLS
  * handshake timeout, the CONNECT timeout, keep-alive x 1.5, and packets out of order. The gateway
  * runs with short timeouts so nothing here waits long.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ConnectionLifecycleIT {
-  @TempDir static Path dataDir;
-  private GatewayFixture gateway;
-
-  @BeforeAll
-  void start() throws Exception {
-    gateway = GatewayFixture.start(dataDir, 0, """
-        clearway.mqtt.tls-handshake-timeout = 1s
-        clearway.mqtt.connect-timeout = 1s
-        """);
+class ConnectionLifecycleIT extends GatewayIT {
+  @Override
+  protected int port() {
+    return 0;
   }
 
-  @AfterAll
-  void stop() {
-    gateway.close();
+  @Override
+  protected String extraConfig() {
+    return """
+        clearway.mqtt.tls-handshake-timeout = 1s
+        clearway.mqtt.connect-timeout = 1s
+        """;
   }
 
   private SSLSocket tls() throws Exception {

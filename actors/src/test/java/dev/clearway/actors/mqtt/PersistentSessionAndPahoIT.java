@@ -9,13 +9,13 @@ import com.hivemq.client.mqtt.mqtt3.Mqtt3BlockingClient;
 import com.hivemq.client.mqtt.mqtt3.message.connect.connack.Mqtt3ConnAck;
 import com.hivemq.client.mqtt.mqtt3.message.publish.Mqtt3Publish;
 import dev.clearway.actors.GatewayFixture;
+import dev.clearway.actors.GatewayIT;
 import dev.clearway.actors.identity.Credentials;
 import dev.clearway.actors.session.DeviceSession;
 import dev.clearway.routes.Message;
 import dev.clearway.routes.SystemProperty;
 import dev.clearway.tls.SasToken;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.BlockingQueue;
@@ -25,26 +25,13 @@ import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Clean session 0 keeps subscriptions across reconnects; Paho speaks IoT Hub's topics to the gateway. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class PersistentSessionAndPahoIT {
-  @TempDir static Path dataDir;
-  private GatewayFixture gateway;
-
-  @BeforeAll
-  void start() throws Exception {
-    gateway = GatewayFixture.start(dataDir, 0, "");
-  }
-
-  @AfterAll
-  void stop() {
-    gateway.close();
+class PersistentSessionAndPahoIT extends GatewayIT {
+  @Override
+  protected int port() {
+    return 0;
   }
 
   private String token(String id, Credentials.SymmetricKey keys) {

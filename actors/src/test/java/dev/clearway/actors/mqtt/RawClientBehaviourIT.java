@@ -10,37 +10,24 @@ import com.hivemq.client.mqtt.mqtt3.Mqtt3BlockingClient;
 import com.hivemq.client.mqtt.mqtt3.exceptions.Mqtt3ConnAckException;
 import com.hivemq.client.mqtt.mqtt3.message.connect.connack.Mqtt3ConnAckReturnCode;
 import dev.clearway.actors.GatewayFixture;
+import dev.clearway.actors.GatewayIT;
 import dev.clearway.actors.identity.Credentials;
 import dev.clearway.actors.metrics.GatewayCounters;
 import dev.clearway.routes.Message;
 import dev.clearway.tls.SasToken;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Plain MQTT behaviour with the HiveMQ MQTT client (a client no one here wrote), speaking IoT Hub's
  * topics by hand: token expiry, impersonation, one connection per identity, QoS rules.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class RawClientBehaviourIT {
-  @TempDir static Path dataDir;
-  private GatewayFixture gateway;
-
-  @BeforeAll
-  void start() throws Exception {
-    gateway = GatewayFixture.start(dataDir, 0, "");
-  }
-
-  @AfterAll
-  void stop() {
-    gateway.close();
+class RawClientBehaviourIT extends GatewayIT {
+  @Override
+  protected int port() {
+    return 0;
   }
 
   private Mqtt3BlockingClient client(String clientId) throws Exception {

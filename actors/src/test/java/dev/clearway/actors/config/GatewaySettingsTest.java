@@ -1,0 +1,50 @@
+package dev.clearway.actors.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import dev.clearway.actors.mqtt.MqttListenerSettings;
+import dev.clearway.actors.session.SessionSettings;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** The actors module's settings: defaults from reference.conf, and one clear line for each wrong value. */
+class GatewaySettingsTest {
+
+  private static Config config(String hocon) {
+    return ConfigFactory.parseString(hocon).withFallback(ConfigFactory.defaultReference()).resolve();
+  }
+
+  @Test
+  void theDefaultsAreIotHubs() {
+    MqttListenerSettings mqtt = MqttListenerSettings.fromConfig(config(""));
+    SessionSettings sessions = SessionSettings.fromConfig(config(""));
+
+    assertThat(mqtt.port()).isEqualTo(8883);
+    assertThat(mqtt.maxConnections()).isEqualTo(10_000);
+    assertThat(sessions.maxPendingCloudToDevice()).isEqualTo(50);
+    assertThat(sessions.defaultMethodTimeout()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(sessions.maxTwinBytes()).isEqualTo(32 * 1024);
+  }
+
+  @Test
+  void wrongValuesNameTheKeyAndTheProblem() {
+    String[][] cases = {
+        {"clearway.mqtt.port = 70000", "clearway.mqtt.port: must be between 0 and 65535, was 70000"},
+        {"clearway.mqtt.port = eighty", "clearway.mqtt.port: must be a whole number"},
+        {"clearway.mqtt.connect-timeout = 0s", "clearway.mqtt.connect-timeout: must be positive, was PT0S"},
+        {"clearway.mqtt.tls-handshake-timeout = soon", "clearway.mqtt.tls-handshake-timeout: must be a duration such as 10s"},
+        {"clearway.sessions.default-method-timeout = 1s", "clearway.sessions.default-method-timeout: must be between PT5S and PT5M, was PT1S"},
+        {"clearway.sessions.max-twin-size = big", "clearway.sessions.max-twin-size: must be a size such as 32KiB"},
+        {"clearway.sessions.max-inflight-cloud-to-device = 0", "clearway.sessions.max-inflight-cloud-to-device: must be between 1 and 1000, was 0"},
+    };
+    for (String[] c : cases) {
+      assertThatThrownBy(() -> {
+        MqttListenerSettings.fromConfig(config(c[0]));
+        SessionSettings.fromConfig(config(c[0]));
+      }).as(c[0]).isInstanceOf(IllegalArgumentException.class).hasMessage(c[1]);
+    }
+  }
+}
