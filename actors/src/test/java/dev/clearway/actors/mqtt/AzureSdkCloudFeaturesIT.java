@@ -6,6 +6,7 @@ import com.microsoft.azure.sdk.iot.device.ClientOptions;
 import com.microsoft.azure.sdk.iot.device.DeviceClient;
 import com.microsoft.azure.sdk.iot.device.IotHubClientProtocol;
 import com.microsoft.azure.sdk.iot.device.IotHubMessageResult;
+import com.microsoft.azure.sdk.iot.device.ModuleClient;
 import com.microsoft.azure.sdk.iot.device.twin.DirectMethodResponse;
 import com.microsoft.azure.sdk.iot.device.twin.Twin;
 import com.microsoft.azure.sdk.iot.device.twin.TwinCollection;
@@ -123,6 +124,35 @@ class AzureSdkCloudFeaturesIT extends GatewayIT {
       assertThat(new String(result.payload(), StandardCharsets.UTF_8)).contains("\"method\":\"reboot\"").contains("delay");
     } finally {
       client.close();
+    }
+  }
+
+  @Test
+  void aModuleReceivesARoutedMessageOnItsInputAndItsAcknowledgementCompletesIt() throws Exception {
+    gateway.addSas("module-host", null);
+    Credentials.SymmetricKey keys = gateway.addSas("module-host", "consumer");
+    ModuleClient module = new ModuleClient(GatewayFixture.connectionString("module-host", "consumer", keys.primaryKey()),
+        IotHubClientProtocol.MQTT, ClientOptions.builder().sslContext(gateway.clientTrust()).build());
+    BlockingQueue<com.microsoft.azure.sdk.iot.device.Message> onInput1 = new LinkedBlockingQueue<>();
+    module.setMessageCallback("input1", (message, context) -> {
+      onInput1.add(message);
+      return IotHubMessageResult.COMPLETE;
+    }, null);
+    TestProbe<DeviceSession.CloudToDeviceOutcome> router = TestProbe.create(gateway.gateway().system());
+    try {
+      module.open(false);
+      session("module-host/consumer").tell(new DeviceSession.CloudToDevice("route-1",
+          Map.of("inputName", "input1", "connectionDeviceId", "sensor-9"), Map.of("alert", "hot"),
+          "{\"t\":41}".getBytes(StandardCharsets.UTF_8), router.getRef()));
+
+      com.microsoft.azure.sdk.iot.device.Message m = onInput1.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
+      assertThat(m).as("the SDK's input1 callback fired").isNotNull();
+      assertThat(new String(m.getBytes(), StandardCharsets.UTF_8)).isEqualTo("{\"t\":41}");
+      assertThat(m.getProperty("alert")).isEqualTo("hot");
+      // (The SDK 2.5.0 does not surface the $.cdid/$.cmid sender ids the topic carries.)
+      assertThat(router.expectMessageClass(DeviceSession.CloudToDeviceOutcome.class, WAIT).completed()).isTrue();
+    } finally {
+      module.close();
     }
   }
 

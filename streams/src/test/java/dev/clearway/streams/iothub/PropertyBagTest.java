@@ -56,6 +56,8 @@ class PropertyBagTest {
     assertThat(SystemKeys.routeName("$.sub")).contains("dt-subject");
     assertThat(SystemKeys.routeName("ct")).isEmpty();
     assertThat(SystemKeys.bagKey("messageId")).contains("$.mid");
+    assertThat(SystemKeys.bagKey("connectionDeviceId")).as("module inputs name the sender").contains("$.cdid");
+    assertThat(SystemKeys.bagKey("connectionModuleId")).contains("$.cmid");
     for (String key : List.of("$.mid", "$.cid", "$.uid", "$.to", "$.exp", "$.ct", "$.ce", "$.on", "$.schema", "$.ctime", "$.ifid", "$.sub")) {
       assertThat(SystemKeys.routeName(key)).as(key).isPresent();
     }
