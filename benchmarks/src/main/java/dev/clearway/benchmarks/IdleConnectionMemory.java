@@ -65,11 +65,13 @@ import javax.net.ssl.TrustManagerFactory;
  * java -Xmx3g -cp benchmarks/target/benchmarks.jar dev.clearway.benchmarks.IdleConnectionMemory \
  *     [--connections 5000] [--baseline 100] [--concurrency 200] [--settle-seconds 15] \
  *     [--gateway-heap 1g] [--tls TLSv1.3] [--keep-alive 600] [--nmt] \
- *     [--gateway-jar actors/target/clearway.jar] [--results benchmarks/RESULTS.md] [--keep-data]
+ *     [--gateway-jar actors/target/clearway.jar] [--results benchmarks/RESULTS.md] [--keep-data] \
+ *     [--dump-dir DIR] [--max-minutes 25]
  * </pre>
  *
  * <p>{@code --nmt} starts the gateway with {@code -XX:NativeMemoryTracking=summary} and reports the
- * native memory growth per category. Everything listens on 127.0.0.1 only; every process started is
+ * native memory growth per category; {@code --dump-dir} keeps the raw class histograms (and NMT
+ * summaries) of every measurement there. Everything listens on 127.0.0.1 only; every process started is
  * stopped before the harness exits, and a watchdog ends the run after {@code --max-minutes}.
  */
 public final class IdleConnectionMemory {
@@ -83,7 +85,7 @@ public final class IdleConnectionMemory {
   /** The command line, with the defaults the brief fixes. */
   record Options(int connections, int baseline, int concurrency, int settleSeconds, String gatewayHeap,
                  String tls, int keepAlive, boolean nmt, Path gatewayJar, Path results, boolean keepData,
-                 int maxMinutes) {
+                 int maxMinutes, Optional<Path> dumpDir) {
 
     static Options parse(String[] args) {
       Map<String, String> values = new LinkedHashMap<>();
@@ -109,9 +111,11 @@ public final class IdleConnectionMemory {
           Path.of(values.getOrDefault("--gateway-jar", "actors/target/clearway.jar")),
           Path.of(values.getOrDefault("--results", "benchmarks/RESULTS.md")),
           Boolean.parseBoolean(values.getOrDefault("--keep-data", "false")),
-          Integer.parseInt(values.getOrDefault("--max-minutes", "25")));
+          Integer.parseInt(values.getOrDefault("--max-minutes", "25")),
+          Optional.ofNullable(values.get("--dump-dir")).map(Path::of));
       List<String> known = List.of("--connections", "--baseline", "--concurrency", "--settle-seconds", "--gateway-heap",
-          "--tls", "--keep-alive", "--nmt", "--gateway-jar", "--results", "--keep-data", "--max-minutes");
+          "--tls", "--keep-alive", "--nmt", "--gateway-jar", "--results", "--keep-data", "--max-minutes",
+          "--dump-dir");
       values.keySet().stream().filter(k -> !known.contains(k)).findFirst().ifPresent(k -> {
         throw new IllegalArgumentException("unknown option " + k + "; known: " + known);
       });
@@ -132,6 +136,7 @@ public final class IdleConnectionMemory {
   private final List<Mqtt3AsyncClient> clients = new ArrayList<>();
   private final ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
   private Path dataDir;
+  private String loadAverage = "?";
   private int port;
   private Path gatewayLog;
   private Process gateway;
@@ -190,6 +195,8 @@ public final class IdleConnectionMemory {
   private int run() throws Exception {
     dataDir = Files.createTempDirectory("clearway-membench-");
     try {
+      // Connect times depend on what else runs on the machine; say how busy it was.
+      loadAverage = Files.readString(Path.of("/proc/loadavg")).strip();
       Instant t0 = Instant.now();
       createIdentities();
       System.out.printf(Locale.ROOT, "%d identities in %.1f s%n", options.connections(), secondsSince(t0));
@@ -217,8 +224,9 @@ public final class IdleConnectionMemory {
       System.out.println();
       System.out.println(report);
       appendResults(report);
+      boolean allUp = failures.isEmpty() && stillConnected == clients.size(); // before disconnectAll clears the list
       disconnectAll();
-      return failures.isEmpty() && stillConnected == clients.size() ? 0 : 1;
+      return allUp ? 0 : 1;
     } finally {
       disconnectAll();
       stopGateway();
@@ -371,8 +379,18 @@ public final class IdleConnectionMemory {
     jcmd("GC.run");
     long heapUsed = ProcessReadings.g1HeapUsedBytes(jcmd("GC.heap_info"));
     String status = Files.readString(Path.of("/proc", Long.toString(gateway.pid()), "status"));
-    Map<String, ClassCount> histogram = ProcessReadings.classHistogram(jcmd("GC.class_histogram"));
-    Map<String, Long> nativeKb = options.nmt() ? ProcessReadings.nativeMemoryCommittedKb(jcmd("VM.native_memory", "summary")) : Map.of();
+    String histogramText = jcmd("GC.class_histogram");
+    String nativeText = options.nmt() ? jcmd("VM.native_memory", "summary") : "";
+    if (options.dumpDir().isPresent()) {
+      // The raw output, for digging further than the report's top classes.
+      Path dir = Files.createDirectories(options.dumpDir().get());
+      Files.writeString(dir.resolve("class-histogram-" + connections + ".txt"), histogramText);
+      if (options.nmt()) {
+        Files.writeString(dir.resolve("native-memory-" + connections + ".txt"), nativeText);
+      }
+    }
+    Map<String, ClassCount> histogram = ProcessReadings.classHistogram(histogramText);
+    Map<String, Long> nativeKb = options.nmt() ? ProcessReadings.nativeMemoryCommittedKb(nativeText) : Map.of();
     Snapshot s = new Snapshot(connections, heapUsed, ProcessReadings.kilobytes(status, "VmRSS"),
         ProcessReadings.threads(status), histogram, nativeKb);
     System.out.printf(Locale.ROOT, "%5d connections: heap after GC %,d KB, RSS %,d KB, %d threads%n",
@@ -416,6 +434,7 @@ public final class IdleConnectionMemory {
     b.append("| | |\n|---|---|\n");
     row(b, "machine", Runtime.getRuntime().availableProcessors() + " cores, "
         + ProcessReadings.kilobytes(meminfo, "MemTotal") / 1024 / 1024 + " GB RAM, " + cpuModel());
+    row(b, "load average at start (/proc/loadavg)", loadAverage);
     row(b, "JDK", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
     row(b, "gateway JVM flags", "`" + String.join(" ", jvmFlags) + "`");
     row(b, "client", "HiveMQ MQTT client, MQTT 3.1.1, " + options.tls() + ", clean session, keep-alive "
