@@ -44,8 +44,10 @@ import javax.net.ssl.TrustManagerFactory;
 /**
  * Memory per idle MQTT/TLS connection of the gateway, measured from outside the gateway process.
  *
- * <p>The harness creates a temporary data directory holding {@code --connections} SAS identities,
- * starts {@code clearway.jar run} as a separate JVM with fixed flags ({@link #gatewayJvmFlags}),
+ * <p>The harness creates a temporary data directory holding {@code --warmup} + {@code --connections}
+ * SAS identities, starts {@code clearway.jar run} as a separate JVM with fixed flags
+ * ({@link #gatewayJvmFlags}), warms it up by opening and closing {@code --warmup} connections of
+ * identities of their own (so JIT compilation and class loading do not count as connection cost),
  * opens {@code --baseline} connections with the HiveMQ MQTT client (MQTT 3.1.1 over TLS, clean
  * session, a keep-alive long enough to stay idle), lets them settle and measures; then opens the
  * rest up to {@code --connections}, settles and measures again. Each measurement takes a full GC
@@ -63,7 +65,7 @@ import javax.net.ssl.TrustManagerFactory;
  *
  * <pre>
  * java -Xmx3g -cp benchmarks/target/benchmarks.jar dev.clearway.benchmarks.IdleConnectionMemory \
- *     [--connections 5000] [--baseline 100] [--concurrency 200] [--settle-seconds 15] \
+ *     [--connections 5000] [--baseline 100] [--warmup 1000] [--concurrency 200] [--settle-seconds 15] \
  *     [--gateway-heap 1g] [--tls TLSv1.3] [--keep-alive 600] [--nmt] \
  *     [--gateway-jar actors/target/clearway.jar] [--results benchmarks/RESULTS.md] [--keep-data] \
  *     [--dump-dir DIR] [--max-minutes 25]
@@ -85,7 +87,7 @@ public final class IdleConnectionMemory {
   /** The command line, with the defaults the brief fixes. */
   record Options(int connections, int baseline, int concurrency, int settleSeconds, String gatewayHeap,
                  String tls, int keepAlive, boolean nmt, Path gatewayJar, Path results, boolean keepData,
-                 int maxMinutes, Optional<Path> dumpDir) {
+                 int maxMinutes, Optional<Path> dumpDir, int warmup) {
 
     static Options parse(String[] args) {
       Map<String, String> values = new LinkedHashMap<>();
@@ -112,15 +114,19 @@ public final class IdleConnectionMemory {
           Path.of(values.getOrDefault("--results", "benchmarks/RESULTS.md")),
           Boolean.parseBoolean(values.getOrDefault("--keep-data", "false")),
           Integer.parseInt(values.getOrDefault("--max-minutes", "25")),
-          Optional.ofNullable(values.get("--dump-dir")).map(Path::of));
+          Optional.ofNullable(values.get("--dump-dir")).map(Path::of),
+          Integer.parseInt(values.getOrDefault("--warmup", "1000")));
       List<String> known = List.of("--connections", "--baseline", "--concurrency", "--settle-seconds", "--gateway-heap",
           "--tls", "--keep-alive", "--nmt", "--gateway-jar", "--results", "--keep-data", "--max-minutes",
-          "--dump-dir");
+          "--dump-dir", "--warmup");
       values.keySet().stream().filter(k -> !known.contains(k)).findFirst().ifPresent(k -> {
         throw new IllegalArgumentException("unknown option " + k + "; known: " + known);
       });
       if (o.baseline < 1 || o.baseline >= o.connections) {
         throw new IllegalArgumentException("need 1 <= --baseline < --connections");
+      }
+      if (o.warmup < 0) {
+        throw new IllegalArgumentException("--warmup must not be negative");
       }
       return o;
     }
@@ -199,7 +205,7 @@ public final class IdleConnectionMemory {
       loadAverage = Files.readString(Path.of("/proc/loadavg")).strip();
       Instant t0 = Instant.now();
       createIdentities();
-      System.out.printf(Locale.ROOT, "%d identities in %.1f s%n", options.connections(), secondsSince(t0));
+      System.out.printf(Locale.ROOT, "%d identities in %.1f s%n", keys.size(), secondsSince(t0));
       port = freeLoopbackPort();
       Path config = writeConfig(port);
       startGateway(config);
@@ -209,13 +215,22 @@ public final class IdleConnectionMemory {
       // out-compete the gateway for the machine's cores.
       MqttClientExecutorConfig executor = MqttClientExecutorConfig.builder().nettyThreads(2).build();
 
-      Snapshot idle = measure(0);
+      int w = options.warmup();
+      if (w > 0) {
+        // Warm-up with identities of their own: JIT-compiles the handshake and CONNECT paths and
+        // loads their classes, which would otherwise count as growth between baseline and N. Their
+        // (idle, empty) device sessions stay, equally in both measurements.
+        connect(0, w, ssl, executor);
+        disconnectAll();
+        System.out.println("  warm-up: " + w + " connected and disconnected");
+      }
+      Snapshot idle = settleAndMeasure(0);
       Instant c0 = Instant.now();
-      connect(0, options.baseline(), ssl, executor);
+      connect(w, w + options.baseline(), ssl, executor);
       Duration baselineConnect = Duration.between(c0, Instant.now());
       Snapshot base = settleAndMeasure(options.baseline());
       Instant c1 = Instant.now();
-      connect(options.baseline(), options.connections(), ssl, executor);
+      connect(w + options.baseline(), w + options.connections(), ssl, executor);
       Duration restConnect = Duration.between(c1, Instant.now());
       Snapshot full = settleAndMeasure(options.connections());
       long stillConnected = clients.stream().filter(c -> c.getState().isConnected()).count();
@@ -242,8 +257,10 @@ public final class IdleConnectionMemory {
 
   private void createIdentities() throws IdentityRegistry.RegistryException {
     IdentityRegistry registry = IdentityRegistry.open(dataDir, Duration.ofSeconds(2), Clock.systemUTC());
-    for (int i = 0; i < options.connections(); i++) {
-      String id = String.format(Locale.ROOT, "membench-%05d", i);
+    for (int i = 0; i < options.warmup() + options.connections(); i++) {
+      String id = i < options.warmup()
+          ? String.format(Locale.ROOT, "membench-warmup-%05d", i)
+          : String.format(Locale.ROOT, "membench-%05d", i - options.warmup());
       Credentials.SymmetricKey key = Credentials.SymmetricKey.generate();
       registry.add(new Identity(id, Optional.empty(), key));
       keys.put(id, key.primaryKey());
@@ -263,7 +280,7 @@ public final class IdleConnectionMemory {
         "clearway.mqtt.bind-address = \"" + HOST + "\"",
         "clearway.mqtt.port = " + port,
         // The default (10000) would do for 5,000; keep the limit above whatever N is asked for.
-        "clearway.mqtt.max-connections = " + Math.max(10_000, options.connections() + 1000),
+        "clearway.mqtt.max-connections = " + Math.max(10_000, options.warmup() + options.connections() + 1000),
         "clearway.tls.hostname = \"" + HOST + "\"",
         "clearway.hub.hostname = \"" + HUB + "\"",
         "pekko.remote.artery.canonical.hostname = \"" + HOST + "\"",
@@ -339,7 +356,7 @@ public final class IdleConnectionMemory {
             inFlight.release();
             int n = done.incrementAndGet();
             if (n % 1000 == 0) {
-              System.out.println("  " + (from + n) + " connected or failed");
+              System.out.println("  " + n + " of " + ids.size() + " connected or failed");
             }
           });
       pending.add(f);
@@ -439,8 +456,9 @@ public final class IdleConnectionMemory {
     row(b, "gateway JVM flags", "`" + String.join(" ", jvmFlags) + "`");
     row(b, "client", "HiveMQ MQTT client, MQTT 3.1.1, " + options.tls() + ", clean session, keep-alive "
         + options.keepAlive() + " s, " + options.concurrency() + " connects in flight, 2 shared Netty threads");
-    row(b, "connections (N)", options.connections() + " (baseline " + options.baseline() + ")");
-    row(b, "failures", failures.size() + (failures.isEmpty() ? "" : ", e.g. " + failures.peek().replace("|", "/")));
+    row(b, "connections (N)", options.connections() + " (baseline " + options.baseline() + "; before them "
+        + options.warmup() + " warm-up connections of other identities, opened and closed)");
+    row(b, "failures (warm-up included)", failures.size() + (failures.isEmpty() ? "" : ", e.g. " + failures.peek().replace("|", "/")));
     row(b, "still connected at the end", stillConnected + " of " + clients.size());
     row(b, "connect time", String.format(Locale.ROOT, "%.1f s for the baseline, %.1f s for the other %d (%.0f/s)",
         seconds(baselineConnect), seconds(restConnect), added, added / Math.max(seconds(restConnect), 0.001)));
