@@ -84,7 +84,7 @@ public final class IdleConnectionMemory {
   private static final DateTimeFormatter HEADING =
       DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'", Locale.ROOT).withZone(ZoneOffset.UTC);
 
-  /** The command line, with the defaults the brief fixes. */
+  /** The command line; the defaults are those of the usage above. */
   record Options(int connections, int baseline, int concurrency, int settleSeconds, String gatewayHeap,
                  String tls, int keepAlive, boolean nmt, Path gatewayJar, Path results, boolean keepData,
                  int maxMinutes, Optional<Path> dumpDir, int warmup) {
