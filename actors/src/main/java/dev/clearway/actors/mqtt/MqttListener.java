@@ -22,13 +22,14 @@ import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.japi.Pair;
+import org.apache.pekko.stream.CompletionStrategy;
 import org.apache.pekko.stream.KillSwitches;
 import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.OverflowStrategy;
 import org.apache.pekko.stream.SharedKillSwitch;
-import org.apache.pekko.stream.TLSClosing;
 import org.apache.pekko.stream.TLSProtocol;
 import org.apache.pekko.stream.javadsl.BidiFlow;
 import org.apache.pekko.stream.javadsl.Flow;
@@ -37,7 +38,6 @@ import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.stream.javadsl.TLS;
 import org.apache.pekko.stream.javadsl.Tcp;
 import org.apache.pekko.stream.typed.javadsl.ActorSink;
-import org.apache.pekko.stream.typed.javadsl.ActorSource;
 import org.apache.pekko.util.ByteString;
 
 /**
@@ -142,13 +142,17 @@ public final class MqttListener {
       connection.handleWith(Flow.fromSinkAndSource(Sink.cancelled(), Source.empty()), materializer);
       return Behaviors.same();
     }
-    Pair<ActorRef<MqttConnection.ToDevice>, Source<MqttConnection.ToDevice, NotUsed>> outbound =
-        ActorSource.<MqttConnection.ToDevice>actorRef(
-                m -> m == MqttConnection.Close.INSTANCE,
+    // Close completes the outbound stream only after what is queued before it has gone out (a
+    // CONNACK with its refusal code, say): the draining strategy, which the typed ActorSource lacks.
+    Pair<org.apache.pekko.actor.ActorRef, Source<MqttConnection.ToDevice, NotUsed>> outboundPair =
+        Source.<MqttConnection.ToDevice>actorRef(
+                m -> m == MqttConnection.Close.INSTANCE ? Optional.of(CompletionStrategy.draining()) : Optional.empty(),
                 m -> Optional.empty(),
                 deps.settings().outboundBuffer(),
                 OverflowStrategy.fail())
             .preMaterialize(materializer);
+    Pair<ActorRef<MqttConnection.ToDevice>, Source<MqttConnection.ToDevice, NotUsed>> outbound =
+        Pair.create(Adapter.toTyped(outboundPair.first()), outboundPair.second());
     String name = "mqtt-" + (++accepted);
     // Closes the socket itself: after the close_notify, Pekko's TLS waits for the peer's, which
     // TLS 1.3 clients need not send; the connection actor shuts this switch once it has flushed.
@@ -167,13 +171,19 @@ public final class MqttListener {
         // Called once the handshake is done; accepting every session here, because client
         // certificates are judged by authentication, after CONNECT.
         session -> actor.tell(new MqttConnection.TlsEstablished(peerChain(session))),
-        TLSClosing.eagerClose());
+        // When the connection closes, the inbound side is cancelled first; that must not abort the
+        // session before the last packets (a refusal's CONNACK) are encrypted and sent. The
+        // outbound side's completion closes TLS; the connection's kill switch bounds the wait.
+        org.apache.pekko.stream.IgnoreCancel$.MODULE$);
     BidiFlow<TLSProtocol.SslTlsInbound, ByteString, ByteString, TLSProtocol.SslTlsOutbound, NotUsed> plaintext = BidiFlow.fromFlows(
         Flow.<TLSProtocol.SslTlsInbound>create()
             .filter(in -> in instanceof TLSProtocol.SessionBytes)
             .map(in -> ((TLSProtocol.SessionBytes) in).bytes()),
         Flow.<ByteString>create().map(TLSProtocol.SendBytes::new));
-    Flow<MqttInbound, MqttPacket, NotUsed> toActor = Flow.fromSinkAndSourceCoupled(
+    // Not coupled: when the connection closes, its last packets must be flushed before the read
+    // side is cancelled (a cancelled read side makes TCP close at once). The actor's kill switch
+    // closes the socket after the linger in any case.
+    Flow<MqttInbound, MqttPacket, NotUsed> toActor = Flow.fromSinkAndSource(
         ActorSink.<MqttInbound, MqttConnection.Command, MqttConnection.Ack>actorRefWithBackpressure(
             actor,
             MqttConnection.FromDevice::new,
