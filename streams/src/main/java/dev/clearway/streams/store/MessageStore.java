@@ -82,6 +82,10 @@ import org.slf4j.LoggerFactory;
  * {@link #next} reads one endpoint's queues from a snapshot, highest priority first, FIFO within a
  * priority; it removes (through the writer) and counts references that expired, and skips, logs and
  * deletes records that do not decode. Reads run on the caller's thread, concurrently with the writer.
+ *
+ * <p>The stages that {@link #append} and {@link #acknowledge} return complete on the writer thread:
+ * a continuation must not block (above all, not wait for another store operation, which would wait
+ * for the writer it runs on); hand heavy work to an executor with the {@code ...Async} variants.
  */
 public final class MessageStore implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(MessageStore.class);
@@ -133,6 +137,15 @@ public final class MessageStore implements AutoCloseable {
   private final AtomicLong corruptRecords = new AtomicLong();
   private final AtomicLong writeBatches = new AtomicLong();
   private volatile boolean fullGauge;
+
+  /**
+   * Per queue, the lowest sequence a read found there. Reads seek to it instead of to the queue's
+   * start, so they do not step over the tombstones of everything acknowledged before (a RocksDB
+   * queue's classic slowdown until compaction). Safe because the writer assigns sequences in order
+   * and writes batches in order: a reference below one a snapshot shows, and not shown itself, was
+   * deleted, and deleted references never return.
+   */
+  private final ConcurrentHashMap<QueueId, Long> readFloor = new ConcurrentHashMap<>();
 
   /** A stored message the writer knows of: its record size and the queues still referring to it. */
   private static final class Live {
@@ -297,9 +310,15 @@ public final class MessageStore implements AutoCloseable {
         queues:
         for (int priority = 0; priority <= LOWEST_PRIORITY && out.size() < maxCount; priority++) {
           byte[] prefix = Keys.queuePrefix(endpoint, priority);
+          QueueId queue = new QueueId(endpoint, priority);
+          boolean first = true;
           try (RocksIterator it = db.newIterator(refsCf, ro)) {
-            for (it.seek(prefix); it.isValid() && Keys.startsWith(it.key(), prefix); it.next()) {
+            for (seek(it, queue, prefix); it.isValid() && Keys.startsWith(it.key(), prefix); it.next()) {
               long sequence = Keys.sequenceOfRef(it.key());
+              if (first) {
+                readFloor.merge(queue, sequence, Math::max);
+                first = false;
+              }
               if (Keys.expiresAt(it.value()) <= now) {
                 expired.add(new Position(priority, sequence));
                 if (expired.size() >= settings.maxBatchMessages()) {
@@ -348,6 +367,11 @@ public final class MessageStore implements AutoCloseable {
       remove(new RemoveOp(endpoint, positions, Reason.CORRUPT, new CompletableFuture<>()));
     }
     return out;
+  }
+
+  private void seek(RocksIterator it, QueueId queue, byte[] prefix) {
+    Long floor = readFloor.get(queue);
+    it.seek(floor == null ? prefix : Keys.ref(queue.endpoint(), queue.priority(), floor));
   }
 
   private void remove(RemoveOp op) {
@@ -504,7 +528,7 @@ public final class MessageStore implements AutoCloseable {
       for (int priority = 0; priority <= LOWEST_PRIORITY; priority++) {
         byte[] prefix = Keys.queuePrefix(endpoint, priority);
         try (RocksIterator it = db.newIterator(refsCf)) {
-          it.seek(prefix);
+          seek(it, new QueueId(endpoint, priority), prefix);
           if (it.isValid() && Keys.startsWith(it.key(), prefix)) {
             oldest = Math.min(oldest, Keys.enqueuedAt(it.value()));
           }
@@ -645,6 +669,8 @@ public final class MessageStore implements AutoCloseable {
   }
 
   private void apply(Op op, Batch batch) throws RocksDBException {
+    // Registered first, so that an op that fails half-applied is failed with the batch, not forgotten.
+    batch.waiting.add(future(op));
     if (op instanceof AppendOp a) {
       applyAppend(a, batch);
     } else if (op instanceof RemoveOp r) {
@@ -652,7 +678,6 @@ public final class MessageStore implements AutoCloseable {
     } else if (op instanceof ReclaimOp c) {
       long oldestLive = index.isEmpty() ? nextSequence : index.firstKey();
       batch.write.deleteRange(messagesCf, Keys.message(0), Keys.message(oldestLive));
-      batch.waiting.add(c.done());
       batch.onWritten.add(() -> c.done().complete(oldestLive));
     }
   }
@@ -674,7 +699,6 @@ public final class MessageStore implements AutoCloseable {
     liveMessages.incrementAndGet();
     batch.messages++;
     batch.bytes += a.bytes();
-    batch.waiting.add(a.done());
     int references = a.refs().size();
     batch.onWritten.add(() -> {
       appended.incrementAndGet();
@@ -704,7 +728,6 @@ public final class MessageStore implements AutoCloseable {
       }
     }
     batch.messages += r.positions().size();
-    batch.waiting.add(r.done());
     int count = removed;
     batch.onWritten.add(() -> {
       if (r.reason() == Reason.EXPIRED) {
@@ -806,7 +829,7 @@ public final class MessageStore implements AutoCloseable {
       appends.drainTo(left);
       operations.drainTo(left);
       for (Op op : left) {
-        failOp(op, closed);
+        future(op).completeExceptionally(closed);
       }
       cleanupTimer.awaitTermination(1, TimeUnit.MINUTES);
     } catch (InterruptedException e) {
@@ -826,14 +849,13 @@ public final class MessageStore implements AutoCloseable {
     }
   }
 
-  private static void failOp(Op op, StoreException e) {
+  private static CompletableFuture<?> future(Op op) {
     if (op instanceof AppendOp a) {
-      a.done().completeExceptionally(e);
+      return a.done();
     } else if (op instanceof RemoveOp r) {
-      r.done().completeExceptionally(e);
-    } else if (op instanceof ReclaimOp c) {
-      c.done().completeExceptionally(e);
+      return r.done();
     }
+    return ((ReclaimOp) op).done();
   }
 
   /** A store operation that could not be done: the store is closed, or RocksDB failed. */
