@@ -69,7 +69,8 @@ import org.slf4j.LoggerFactory;
  * and one RocksDB write (group commit), fsynced or not per {@code sync}, and only then completes
  * them. The writer also keeps an in-memory index (sequence → the queues still referring to it, and
  * its size), rebuilt from disk on open; it is what tells the last reference of a message, and it
- * makes a repeated acknowledgement harmless.
+ * makes a repeated acknowledgement harmless. Its memory (some 100 bytes per live message) is
+ * bounded through {@code max-size}, which bounds the number of live messages.
  *
  * <h2>Size limit</h2>
  * {@code max-size} bounds the live data as the writer counts it (record bytes plus reference
@@ -177,11 +178,25 @@ public final class MessageStore implements AutoCloseable {
         new ColumnFamilyDescriptor(MESSAGES_CF, cfOptions),
         new ColumnFamilyDescriptor(REFS_CF, cfOptions));
     handles = new ArrayList<>();
-    db = RocksDB.open(dbOptions, directory.toString(), descriptors, handles);
-    defaultCf = handles.get(0);
-    messagesCf = handles.get(1);
-    refsCf = handles.get(2);
-    rebuildIndex();
+    RocksDB opened = null;
+    try {
+      opened = RocksDB.open(dbOptions, directory.toString(), descriptors, handles);
+      db = opened;
+      defaultCf = handles.get(0);
+      messagesCf = handles.get(1);
+      refsCf = handles.get(2);
+      rebuildIndex();
+    } catch (RocksDBException | RuntimeException e) {
+      // Nothing is running yet: release the native handles so a failed open leaks nothing.
+      handles.forEach(ColumnFamilyHandle::close);
+      if (opened != null) {
+        opened.close();
+      }
+      writeOptions.close();
+      cfOptions.close();
+      dbOptions.close();
+      throw e;
+    }
     writer = new Thread(this::runWriter, "clearway-store-writer");
     writer.setDaemon(true);
     writer.start();
