@@ -13,7 +13,7 @@ import java.util.concurrent.Semaphore;
 /**
  * The child JVM of {@link MessageStoreCrashTest}: appends messages with {@code sync = false} until
  * it is killed, printing each sequence once its append completed — the moment a device would be
- * acknowledged. Arguments: the store directory, how many appends may be in flight.
+ * acknowledged (as {@code completed <sequence>}; other lines, e.g. logging, are not protocol). Arguments: the store directory, how many appends may be in flight.
  */
 public final class CrashChild {
   private CrashChild() {}
@@ -23,8 +23,6 @@ public final class CrashChild {
     Semaphore inFlight = new Semaphore(Integer.parseInt(args[1]));
     PrintStream out = System.out;
     MessageStore store = MessageStore.open(dir, StoreFixtures.settings());
-    out.println("open");
-    out.flush();
     for (int i = 0; ; i++) {
       inFlight.acquire();
       store.append(message("m" + i), List.of(to(UPSTREAM, i % 3), to(FILTER, 0))).whenComplete((ref, e) -> {
@@ -32,7 +30,7 @@ public final class CrashChild {
         if (e == null) {
           // Printed only after the append completed: the parent may count it as acknowledged.
           synchronized (out) {
-            out.println(ref.sequence());
+            out.println("completed " + ref.sequence());
             out.flush();
           }
         }

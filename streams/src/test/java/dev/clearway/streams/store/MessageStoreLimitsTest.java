@@ -6,6 +6,7 @@ import static dev.clearway.streams.store.StoreFixtures.to;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
@@ -30,8 +31,13 @@ class MessageStoreLimitsTest {
   private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
   private final Logger storeLog = (Logger) LoggerFactory.getLogger(MessageStore.class);
 
+  private Level levelBefore;
+
   @BeforeEach
   void captureLogs() {
+    // Whichever logback-test.xml the classpath offers first, the store's INFO lines are captured.
+    levelBefore = storeLog.getLevel();
+    storeLog.setLevel(Level.INFO);
     logs.start();
     storeLog.addAppender(logs);
   }
@@ -39,6 +45,7 @@ class MessageStoreLimitsTest {
   @AfterEach
   void releaseLogs() {
     storeLog.detachAppender(logs);
+    storeLog.setLevel(levelBefore);
   }
 
   private static Message sized(int i, int bytes) {

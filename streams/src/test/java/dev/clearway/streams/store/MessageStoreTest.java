@@ -12,6 +12,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.clearway.routes.Endpoint;
 import dev.clearway.routes.RouteSpec;
+import dev.clearway.tls.MutableClock;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -23,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class MessageStoreTest {
   @TempDir Path dir;
-  private final StoreFixtures.TestClock clock = new StoreFixtures.TestClock();
+  private final MutableClock clock = StoreFixtures.clock();
   private MessageStore store;
 
   private MessageStore open() {

@@ -5,12 +5,9 @@ import dev.clearway.routes.Endpoint;
 import dev.clearway.routes.Message;
 import dev.clearway.routes.RoutedEndpoint;
 import dev.clearway.routes.SystemProperty;
-import java.time.Clock;
+import dev.clearway.tls.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
-import java.util.concurrent.atomic.AtomicLong;
 
 /** Shared pieces of the store tests: settings, messages, endpoints and a clock the test moves. */
 final class StoreFixtures {
@@ -44,32 +41,8 @@ final class StoreFixtures {
     return new RoutedEndpoint(endpoint, priority, ttl, "r");
   }
 
-  /** A clock the test sets; starts at a fixed instant. */
-  static final class TestClock extends Clock {
-    private final AtomicLong millis = new AtomicLong(Instant.parse("2026-11-26T10:00:00Z").toEpochMilli());
-
-    void advance(Duration d) {
-      millis.addAndGet(d.toMillis());
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public long millis() {
-      return millis.get();
-    }
-
-    @Override
-    public Instant instant() {
-      return Instant.ofEpochMilli(millis());
-    }
+  /** A clock the test moves, starting at a fixed instant. */
+  static MutableClock clock() {
+    return new MutableClock(Instant.parse("2026-11-26T10:00:00Z"));
   }
 }
