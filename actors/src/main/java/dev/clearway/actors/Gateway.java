@@ -11,7 +11,14 @@ import dev.clearway.actors.session.DeviceSession;
 import dev.clearway.actors.session.SessionSettings;
 import dev.clearway.routes.Message;
 import dev.clearway.streams.mqtt.MqttSettings;
+import dev.clearway.routes.RouteCompileException;
+import dev.clearway.routes.RouteSet;
+import dev.clearway.routes.RouteSettings;
 import dev.clearway.streams.router.Ingress;
+import dev.clearway.streams.router.Router;
+import dev.clearway.streams.store.MessageStore;
+import dev.clearway.streams.store.StoreSettings;
+import dev.clearway.streams.store.StoredRef;
 import dev.clearway.tls.GatewayTls;
 import dev.clearway.tls.TlsSettings;
 import dev.clearway.tls.TlsStartupException;
@@ -22,11 +29,10 @@ import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Function;
+import java.util.function.BiConsumer;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -36,7 +42,6 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
 import org.apache.pekko.stream.Materializer;
-import org.apache.pekko.stream.javadsl.Sink;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,16 +59,18 @@ public final class Gateway implements AutoCloseable {
   private final ActorSystem<Void> system;
   private final GatewayTls tls;
   private final IdentityRegistry registry;
+  private final MessageStore store;
   private final GatewayCounters counters;
   private final Ingress ingress;
   private final ActorRef<MqttListener.Command> mqttListener;
   private final InetSocketAddress mqttAddress;
 
-  private Gateway(ActorSystem<Void> system, GatewayTls tls, IdentityRegistry registry, GatewayCounters counters, Ingress ingress,
-      ActorRef<MqttListener.Command> mqttListener, InetSocketAddress mqttAddress) {
+  private Gateway(ActorSystem<Void> system, GatewayTls tls, IdentityRegistry registry, MessageStore store, GatewayCounters counters,
+      Ingress ingress, ActorRef<MqttListener.Command> mqttListener, InetSocketAddress mqttAddress) {
     this.system = system;
     this.tls = tls;
     this.registry = registry;
+    this.store = store;
     this.counters = counters;
     this.ingress = ingress;
     this.mqttListener = mqttListener;
@@ -83,12 +90,18 @@ public final class Gateway implements AutoCloseable {
    * Starts a gateway.
    *
    * @param config the resolved configuration (see {@code GatewayConfig})
-   * @param dataDir where the quickstart PKI and the identity registry live
-   * @param router what receives each message the ingress accepted (until the store lands)
+   * @param dataDir where the quickstart PKI, the identity registry and the message store live
+   * @param handled told of every message the router handled: stored (its queues) or not (no route)
    */
-  public static Gateway start(Config config, Path dataDir, Function<Materializer, Sink<Message, CompletionStage<Done>>> router)
-      throws StartException {
+  public static Gateway start(Config config, Path dataDir, BiConsumer<Message, StoredRef> handled) throws StartException {
     Clock clock = Clock.systemUTC();
+    RouteSet routes;
+    try {
+      routes = RouteSet.compile(RouteSettings.fromConfig(config));
+    } catch (RouteCompileException e) {
+      throw new StartException("the routes do not compile:" + System.lineSeparator() + e.getMessage(), e);
+    }
+    routes.warnings().forEach(w -> log.warn("routes: {}", w));
     GatewayTls tls;
     try {
       tls = GatewayTls.start(TlsSettings.fromConfig(config), dataDir, clock);
@@ -96,9 +109,11 @@ public final class Gateway implements AutoCloseable {
       throw new StartException("the gateway's TLS identity cannot be set up:" + System.lineSeparator() + e.getMessage(), e);
     }
     IdentityRegistry registry;
+    MessageStore store;
     try {
       registry = IdentityRegistry.open(dataDir, config.getDuration("clearway.identities.reload-check-interval"), clock);
-    } catch (IdentityRegistry.RegistryException e) {
+      store = MessageStore.open(dataDir.resolve("store"), StoreSettings.create(config), clock);
+    } catch (IdentityRegistry.RegistryException | RuntimeException e) {
       tls.close();
       throw new StartException(e.getMessage(), e);
     }
@@ -126,7 +141,12 @@ public final class Gateway implements AutoCloseable {
       sharding.init(Entity.of(DeviceSession.TYPE_KEY, e -> DeviceSession.create(e.getEntityId(), sessions)));
       Materializer materializer = Materializer.createMaterializer(ctx);
       Ingress ingress = Ingress.start(materializer, config.getInt("clearway.ingress.buffer-size"), mqtt.maxConnections(),
-          router.apply(materializer));
+          Router.storing(() -> routes, store, config.getInt("clearway.ingress.router-parallelism"), (message, ref) -> {
+            if (!ref.stored()) {
+              counters.increment(GatewayCounters.MESSAGES_DROPPED, "no_route"); // acknowledged, routed nowhere
+            }
+            handled.accept(message, ref);
+          }));
       ingressReady.complete(ingress);
       MqttConnection.Dependencies deps = new MqttConnection.Dependencies(mqtt, authenticator, sharding, ingress, counters, clock);
       listenerReady.complete(ctx.spawn(MqttListener.create(deps, tls.serverTls(), codec, bound), "mqtt-listener"));
@@ -136,15 +156,17 @@ public final class Gateway implements AutoCloseable {
     try {
       InetSocketAddress address = bound.get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
       log.info("Gateway {} started; devices trust {}", TlsSettings.fromConfig(config).hostname(), tls.trustBundle().toAbsolutePath());
-      return new Gateway(system, tls, registry, counters, ingressReady.get(), listenerReady.get(), address);
+      return new Gateway(system, tls, registry, store, counters, ingressReady.get(), listenerReady.get(), address);
     } catch (ExecutionException | TimeoutException e) {
       system.terminate();
+      store.close();
       tls.close();
       Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
       throw new StartException(cause.getMessage(), cause);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       system.terminate();
+      store.close();
       tls.close();
       throw new StartException("interrupted while starting", e);
     }
@@ -162,6 +184,11 @@ public final class Gateway implements AutoCloseable {
     return registry;
   }
 
+  /** The durable store: every routed message waits in its endpoints' queues here. */
+  public MessageStore store() {
+    return store;
+  }
+
   public GatewayCounters counters() {
     return counters;
   }
@@ -170,7 +197,7 @@ public final class Gateway implements AutoCloseable {
     return system;
   }
 
-  /** Graceful stop: unbind, drain the ingress into the router, stop the actor system. */
+  /** Graceful stop: unbind, drain the ingress into the router and store, stop the actor system, close the store. */
   @Override
   public void close() {
     CompletableFuture<Done> unbound = new CompletableFuture<>();
@@ -191,6 +218,7 @@ public final class Gateway implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    store.close(); // after the ingress drained: every acknowledged message is in it
     tls.close();
     log.info("Gateway stopped; counters: {}", counters.snapshot());
   }

@@ -19,12 +19,11 @@ import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
-import org.apache.pekko.stream.javadsl.Sink;
 
 /**
  * A gateway running in this JVM for integration tests: quickstart PKI in a temporary data
  * directory, MQTT/TLS on 127.0.0.1:8883 (the Azure SDKs always dial 8883), and every message the
- * router receives kept in {@link #received()}.
+ * router has handled (stored, or routed nowhere) kept in {@link #received()}.
  */
 public final class GatewayFixture implements AutoCloseable {
   /** The IoT Hub name devices sign their tokens for. */
@@ -44,12 +43,13 @@ public final class GatewayFixture implements AutoCloseable {
             clearway.mqtt.bind-address = "127.0.0.1"
             clearway.mqtt.port = %d
             clearway.identities.reload-check-interval = 100ms
+            clearway.routes.upstream = "FROM /messages/* INTO $upstream"
             pekko.remote.artery.canonical.port = 0
             pekko.actor.serialize-messages = on
             """.formatted(GATEWAY_HOST, HUB, port) + extraConfig)
         .withFallback(GatewayConfig.load(Optional.empty()))
         .resolve();
-    gateway = Gateway.start(config, dataDir, mat -> Sink.foreach(received::add));
+    gateway = Gateway.start(config, dataDir, (message, stored) -> received.add(message));
   }
 
   /** A gateway on 8883 with the test defaults. */

@@ -4,16 +4,9 @@ import ch.qos.logback.classic.Level;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import dev.clearway.actors.Gateway;
-import dev.clearway.routes.Message;
-import dev.clearway.routes.RouteCompileException;
-import dev.clearway.routes.RouteSet;
-import dev.clearway.routes.RouteSettings;
-import dev.clearway.routes.RoutedEndpoint;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import org.apache.pekko.stream.javadsl.Sink;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -41,26 +34,18 @@ final class RunCommand implements Callable<Integer> {
     ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("dev.clearway")).setLevel(Level.INFO);
     Logger log = LoggerFactory.getLogger(RunCommand.class);
     Config config;
-    RouteSet routes;
     try {
       config = options.load();
-      routes = RouteSet.compile(RouteSettings.fromConfig(config));
     } catch (ConfigException e) {
       spec.commandLine().getErr().println("clearway run: " + e.getMessage());
       return 2;
-    } catch (RouteCompileException | IllegalArgumentException e) {
-      spec.commandLine().getErr().println("clearway run: " + e.getMessage());
-      return 1;
     }
-    routes.warnings().forEach(w -> log.warn("routes: {}", w));
     Path dataDir = options.dataDir(config);
     Gateway gateway;
     try {
-      // Until the store and uplink land, a routed message is evaluated and counted here, not kept.
-      gateway = Gateway.start(config, dataDir, mat -> Sink.foreach((Message m) -> {
-        List<RoutedEndpoint> endpoints = routes.endpointsFor(m);
-        log.debug("message from {} routed to {}", m.source(), endpoints.isEmpty() ? "no endpoint" : endpoints);
-      }));
+      // Routed messages wait in the store's queues; the uplink that drains them comes next.
+      gateway = Gateway.start(config, dataDir, (message, ref) ->
+          log.debug("message from {} {}", message.source(), ref.stored() ? "stored as " + ref.sequence() : "routed nowhere"));
     } catch (Gateway.StartException | RuntimeException e) {
       spec.commandLine().getErr().println("clearway run: cannot start: " + e.getMessage());
       return 1;
@@ -71,7 +56,7 @@ final class RunCommand implements Callable<Integer> {
       gateway.close();
       stopped.countDown();
     }, "clearway-shutdown"));
-    log.info("MQTT/TLS on {}; {} routes; data in {}", gateway.mqttAddress(), routes.rules().size(), dataDir.toAbsolutePath());
+    log.info("MQTT/TLS on {}; data in {}", gateway.mqttAddress(), dataDir.toAbsolutePath());
     try {
       stopped.await();
     } catch (InterruptedException e) {

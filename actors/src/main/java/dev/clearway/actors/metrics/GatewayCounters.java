@@ -18,6 +18,7 @@ public final class GatewayCounters {
   public static final String PROTOCOL_ERROR = "protocol_error";
   public static final String UNAUTHORIZED_TOPIC = "unauthorized_topic";
   public static final String MESSAGES_RECEIVED = "messages_received";
+  public static final String MESSAGES_DROPPED = "messages_dropped";
   public static final String CONNECTIONS_REFUSED_AT_LIMIT = "connections_refused_at_limit";
 
   private final Map<String, LongAdder> counters = new ConcurrentHashMap<>();

@@ -43,7 +43,8 @@ import org.apache.pekko.util.ByteString;
  * <p>Backpressure: the stream delivers the next packet only after this actor acknowledges the
  * previous one. The acknowledgement waits while authentication, the session hand-over or a
  * telemetry hand-off to the router is pending, so a device that outpaces the gateway simply stops
- * being read. A QoS 1 PUBACK is sent only after the router's ingress accepted the message.
+ * being read. A QoS 1 PUBACK is sent only after the router stored the message durably in the queue
+ * of every endpoint it was routed to (or found no route for it).
  *
  * <p>Refusals (CONNACK 4/5), protocol violations and topics naming another identity close the
  * connection; each is logged once, without secrets, and counted.
@@ -356,7 +357,7 @@ public final class MqttConnection {
         return close("telemetry on '" + p.topic() + "': " + e.getMessage(), GatewayCounters.PROTOCOL_ERROR, "bad_property_bag");
       }
       deps.counters().increment(GatewayCounters.MESSAGES_RECEIVED);
-      // Hold the acknowledgement (and so the next read) until the router has the message.
+      // Hold the acknowledgement (and so the next read) until the message is stored.
       context.pipeToSelf(deps.ingress().offer(message), (done, failure) ->
           failure == null ? new IngressAccepted(p) : new IngressFailed(p, failure));
       return Behaviors.same();

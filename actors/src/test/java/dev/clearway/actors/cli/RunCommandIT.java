@@ -6,6 +6,10 @@ import static org.awaitility.Awaitility.await;
 import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt3.Mqtt3BlockingClient;
+import com.typesafe.config.ConfigFactory;
+import dev.clearway.routes.Endpoint;
+import dev.clearway.streams.store.MessageStore;
+import dev.clearway.streams.store.StoreSettings;
 import dev.clearway.tls.Pem;
 import dev.clearway.tls.SasToken;
 import java.nio.charset.StandardCharsets;
@@ -73,6 +77,11 @@ class RunCommandIT {
       gateway.destroy(); // SIGTERM, as systemd or Ctrl-C would stop it
       assertThat(gateway.waitFor(30, TimeUnit.SECONDS)).as("stopped within 30 s").isTrue();
       assertThat(Files.readString(log)).contains("Shutting down").contains("Gateway stopped");
+      // The acknowledged message outlived the process: it waits in the $upstream queue on disk.
+      try (MessageStore store = MessageStore.open(data.resolve("store"), StoreSettings.create(ConfigFactory.defaultReference().resolve()))) {
+        assertThat(store.next(new Endpoint.Upstream(), 10, 1 << 20)).extracting(m -> new String(m.message().body(), StandardCharsets.UTF_8))
+            .containsExactly("hello");
+      }
     } finally {
       gateway.destroyForcibly();
     }

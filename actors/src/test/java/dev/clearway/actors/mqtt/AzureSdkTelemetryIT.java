@@ -8,6 +8,7 @@ import com.microsoft.azure.sdk.iot.device.IotHubClientProtocol;
 import dev.clearway.actors.GatewayFixture;
 import dev.clearway.actors.GatewayIT;
 import dev.clearway.actors.identity.Credentials;
+import dev.clearway.routes.Endpoint;
 import dev.clearway.routes.Message;
 import dev.clearway.routes.SystemProperty;
 import java.nio.charset.StandardCharsets;
@@ -47,5 +48,12 @@ class AzureSdkTelemetryIT extends GatewayIT {
     assertThat(m.systemProperty(SystemProperty.CONNECTION_DEVICE_ID)).isEqualTo("sas-device-1");
     assertThat(m.systemProperty(SystemProperty.CONNECTION_MODULE_ID)).isNull();
     assertThat(m.properties()).containsEntry("alert", "hot & humid").containsEntry("floor", "3");
+    // sendEvent returned, so the PUBACK came: the message is already in the $upstream queue on disk.
+    var queued = gateway.gateway().store().next(new Endpoint.Upstream(), 100, 1 << 20);
+    assertThat(queued).extracting(s -> s.message().systemProperty(SystemProperty.MESSAGE_ID)).contains("msg-1");
+    Message stored = queued.stream().filter(s -> "msg-1".equals(s.message().systemProperty(SystemProperty.MESSAGE_ID)))
+        .findFirst().orElseThrow().message();
+    assertThat(stored.properties()).containsEntry("alert", "hot & humid");
+    assertThat(stored.systemProperty(SystemProperty.CONTENT_TYPE)).isEqualTo("application/json");
   }
 }

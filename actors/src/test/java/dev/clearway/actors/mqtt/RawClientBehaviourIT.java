@@ -30,6 +30,11 @@ class RawClientBehaviourIT extends GatewayIT {
     return 0;
   }
 
+  @Override
+  protected String extraConfig() {
+    return "clearway.routes.upstream = \"FROM /messages/* WHERE NOT IS_DEFINED(skip) INTO $upstream\"\n";
+  }
+
   private Mqtt3BlockingClient client(String clientId) throws Exception {
     return MqttClient.builder().useMqttVersion3().identifier(clientId)
         .serverHost(GatewayFixture.GATEWAY_HOST).serverPort(gateway.port())
@@ -139,6 +144,20 @@ class RawClientBehaviourIT extends GatewayIT {
     }
 
     await().atMost(Duration.ofSeconds(10)).until(() -> !c.getState().isConnected());
+  }
+
+  @Test
+  void aMessageNoRouteMatchesIsAcknowledgedCountedAndNotStored() throws Exception {
+    Mqtt3BlockingClient c = connected("unrouted", gateway.addSas("unrouted", null));
+    long before = gateway.gateway().counters().get(GatewayCounters.MESSAGES_DROPPED, "no_route");
+
+    // A QoS 1 publish returns only after the PUBACK.
+    c.publishWith().topic("devices/unrouted/messages/events/skip=1").qos(MqttQos.AT_LEAST_ONCE).payload("x".getBytes(StandardCharsets.UTF_8)).send();
+
+    assertThat(gateway.gateway().counters().get(GatewayCounters.MESSAGES_DROPPED, "no_route")).isEqualTo(before + 1);
+    assertThat(gateway.gateway().store().next(new dev.clearway.routes.Endpoint.Upstream(), 1000, 1 << 24))
+        .noneMatch(s -> "unrouted".equals(s.message().systemProperty(dev.clearway.routes.SystemProperty.CONNECTION_DEVICE_ID)));
+    c.disconnect();
   }
 
   @Test

@@ -32,9 +32,12 @@ class IngressTest {
   }
 
   @Test
-  void offersCompleteOnceTheIngressHasTheMessageAndEverythingReachesTheRouterInOrder() throws Exception {
+  void offersCompleteOnceTheRouterHandledTheMessageAndEverythingReachesItInOrder() throws Exception {
     List<String> seen = java.util.Collections.synchronizedList(new ArrayList<>());
-    Ingress ingress = Ingress.start(mat, 4, 8, Sink.foreach(m -> seen.add(new String(m.body()))));
+    Ingress ingress = Ingress.start(mat, 4, 8, Sink.foreach(e -> {
+      seen.add(new String(e.message().body()));
+      e.handled().complete(Done.getInstance());
+    }));
 
     for (int i = 0; i < 20; i++) {
       ingress.offer(msg(i)).toCompletableFuture().get(5, TimeUnit.SECONDS);
@@ -48,8 +51,8 @@ class IngressTest {
   void aFullIngressHoldsOffersUntilTheRouterTakesMore() throws Exception {
     CompletableFuture<Void> gate = new CompletableFuture<>();
     // The router is stuck until the gate opens: the buffer fills and later offers must wait.
-    Sink<Message, CompletionStage<Done>> stuck = Flow.<Message>create()
-        .mapAsync(1, m -> gate.thenApply(v -> m))
+    Sink<Ingress.Envelope, CompletionStage<Done>> stuck = Flow.<Ingress.Envelope>create()
+        .mapAsync(1, e -> gate.thenApply(v -> e.handled().complete(Done.getInstance())))
         .toMat(Sink.ignore(), Keep.right());
     Ingress ingress = Ingress.start(mat, 2, 8, stuck);
 
@@ -66,6 +69,21 @@ class IngressTest {
 
     assertThat(completedWhileStuck).isLessThan(6);
     assertThat(offers).allMatch(f -> f.isDone() && !f.isCompletedExceptionally());
+  }
+
+  @Test
+  void anOfferWaitsForTheRouterAndFailsWhenTheRouterFailsTheMessage() throws Exception {
+    List<Ingress.Envelope> held = java.util.Collections.synchronizedList(new ArrayList<>());
+    Ingress ingress = Ingress.start(mat, 4, 8, Sink.foreach(held::add));
+
+    CompletableFuture<Done> offer = ingress.offer(msg(1)).toCompletableFuture();
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> held.size() == 1);
+    boolean doneBeforeTheRouter = offer.isDone();
+    held.get(0).handled().completeExceptionally(new IllegalStateException("disk full"));
+
+    assertThat(doneBeforeTheRouter).as("the offer waits for the router, not just for the queue").isFalse();
+    assertThat(offer).failsWithin(Duration.ofSeconds(5)).withThrowableOfType(java.util.concurrent.ExecutionException.class)
+        .withMessageContaining("disk full");
   }
 
   @Test
