@@ -1,15 +1,19 @@
 package dev.clearway.actors;
 
 import com.typesafe.config.Config;
+import dev.clearway.actors.config.SettingsReader;
 import dev.clearway.actors.identity.Authenticator;
 import dev.clearway.actors.identity.IdentityRegistry;
 import dev.clearway.actors.metrics.GatewayCounters;
 import dev.clearway.actors.mqtt.MqttConnection;
 import dev.clearway.actors.mqtt.MqttListener;
 import dev.clearway.actors.mqtt.MqttListenerSettings;
+import dev.clearway.actors.router.ModuleInputDelivery;
 import dev.clearway.actors.session.DeviceSession;
 import dev.clearway.actors.session.SessionSettings;
+import dev.clearway.routes.Endpoint;
 import dev.clearway.routes.Message;
+import dev.clearway.routes.RoutingRule;
 import dev.clearway.streams.mqtt.MqttSettings;
 import dev.clearway.routes.RouteCompileException;
 import dev.clearway.routes.RouteSet;
@@ -27,6 +31,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -148,6 +153,7 @@ public final class Gateway implements AutoCloseable {
             handled.accept(message, ref);
           }));
       ingressReady.complete(ingress);
+      startModuleDeliveries(ctx, config, routes, store, sharding, clock);
       MqttConnection.Dependencies deps = new MqttConnection.Dependencies(mqtt, authenticator, sharding, ingress, counters, clock);
       listenerReady.complete(ctx.spawn(MqttListener.create(deps, tls.serverTls(), codec, bound), "mqtt-listener"));
       return Behaviors.empty();
@@ -169,6 +175,29 @@ public final class Gateway implements AutoCloseable {
       store.close();
       tls.close();
       throw new StartException("interrupted while starting", e);
+    }
+  }
+
+  /** One delivery actor per module input the routes send to: they belong to the gateway's own device. */
+  private static void startModuleDeliveries(org.apache.pekko.actor.typed.javadsl.ActorContext<Void> ctx, Config config, RouteSet routes,
+      MessageStore store, ClusterSharding sharding, Clock clock) {
+    List<Endpoint.ModuleInput> inputs = routes.rules().stream().map(RoutingRule::sink)
+        .filter(Endpoint.ModuleInput.class::isInstance).map(Endpoint.ModuleInput.class::cast).distinct().toList();
+    String gatewayDeviceId = config.getString("clearway.hub.device-id").trim();
+    if (inputs.isEmpty()) {
+      return;
+    }
+    if (gatewayDeviceId.isEmpty()) {
+      log.warn("Routes send to module inputs {}, but clearway.hub.device-id (the gateway's own device, whose modules they are) "
+          + "is not set: those messages stay in the store until it is", inputs.stream().map(Endpoint::sinkText).toList());
+      return;
+    }
+    SettingsReader r = new SettingsReader(config, "clearway.module-delivery");
+    ModuleInputDelivery.Settings settings = new ModuleInputDelivery.Settings(r.positiveDuration("poll-interval"),
+        r.intIn("max-inflight", 1, 1000), r.positiveDuration("redeliver-after"));
+    for (Endpoint.ModuleInput input : inputs) {
+      ctx.spawn(ModuleInputDelivery.create(store, input, gatewayDeviceId, sharding, settings, clock),
+          "module-delivery-" + java.net.URLEncoder.encode(input.moduleId() + "." + input.input(), java.nio.charset.StandardCharsets.UTF_8));
     }
   }
 
