@@ -1,6 +1,7 @@
 package dev.clearway.actors;
 
 import com.typesafe.config.Config;
+import dev.clearway.actors.config.GatewayConfig;
 import dev.clearway.actors.config.SettingsReader;
 import dev.clearway.actors.identity.Authenticator;
 import dev.clearway.actors.identity.IdentityRegistry;
@@ -9,6 +10,7 @@ import dev.clearway.actors.mqtt.MqttConnection;
 import dev.clearway.actors.mqtt.MqttListener;
 import dev.clearway.actors.mqtt.MqttListenerSettings;
 import dev.clearway.actors.router.ModuleInputDelivery;
+import dev.clearway.actors.router.RouteReloader;
 import dev.clearway.actors.session.DeviceSession;
 import dev.clearway.actors.session.SessionSettings;
 import dev.clearway.routes.Endpoint;
@@ -32,6 +34,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -41,6 +48,8 @@ import java.util.function.BiConsumer;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
@@ -97,8 +106,10 @@ public final class Gateway implements AutoCloseable {
    * @param config the resolved configuration (see {@code GatewayConfig})
    * @param dataDir where the quickstart PKI, the identity registry and the message store live
    * @param handled told of every message the router handled: stored (its queues) or not (no route)
+   * @param watchedFile the operator's configuration file: when it changes, its routes are reloaded
    */
-  public static Gateway start(Config config, Path dataDir, BiConsumer<Message, StoredRef> handled) throws StartException {
+  public static Gateway start(Config config, Path dataDir, BiConsumer<Message, StoredRef> handled, Optional<Path> watchedFile)
+      throws StartException {
     Clock clock = Clock.systemUTC();
     RouteSet routes;
     try {
@@ -107,6 +118,7 @@ public final class Gateway implements AutoCloseable {
       throw new StartException("the routes do not compile:" + System.lineSeparator() + e.getMessage(), e);
     }
     routes.warnings().forEach(w -> log.warn("routes: {}", w));
+    AtomicReference<RouteSet> currentRoutes = new AtomicReference<>(routes);
     GatewayTls tls;
     try {
       tls = GatewayTls.start(TlsSettings.fromConfig(config), dataDir, clock);
@@ -146,14 +158,20 @@ public final class Gateway implements AutoCloseable {
       sharding.init(Entity.of(DeviceSession.TYPE_KEY, e -> DeviceSession.create(e.getEntityId(), sessions)));
       Materializer materializer = Materializer.createMaterializer(ctx);
       Ingress ingress = Ingress.start(materializer, config.getInt("clearway.ingress.buffer-size"), mqtt.maxConnections(),
-          Router.storing(() -> routes, store, config.getInt("clearway.ingress.router-parallelism"), (message, ref) -> {
+          Router.storing(currentRoutes::get, store, config.getInt("clearway.ingress.router-parallelism"), (message, ref) -> {
             if (!ref.stored()) {
               counters.increment(GatewayCounters.MESSAGES_DROPPED, "no_route"); // acknowledged, routed nowhere
             }
             handled.accept(message, ref);
           }));
       ingressReady.complete(ingress);
-      startModuleDeliveries(ctx, config, routes, store, sharding, clock);
+      Set<Endpoint.ModuleInput> delivering = ConcurrentHashMap.newKeySet();
+      startModuleDeliveries(ctx::spawn, config, routes, store, sharding, clock, delivering);
+      // A reloaded set may name new module inputs: their deliveries start then (from the reloader's thread).
+      Consumer<RouteSet> onReplaced = next -> startModuleDeliveries(
+          (behavior, name) -> ctx.getSystem().systemActorOf(behavior, name, Props.empty()), config, next, store, sharding, clock, delivering);
+      watchedFile.ifPresent(file -> ctx.spawn(RouteReloader.create(file, f -> GatewayConfig.load(Optional.of(f)), currentRoutes,
+          onReplaced, counters, config.getDuration("clearway.route-reload.check-interval")), "route-reloader"));
       MqttConnection.Dependencies deps = new MqttConnection.Dependencies(mqtt, authenticator, sharding, ingress, counters, clock);
       listenerReady.complete(ctx.spawn(MqttListener.create(deps, tls.serverTls(), codec, bound), "mqtt-listener"));
       return Behaviors.empty();
@@ -178,11 +196,20 @@ public final class Gateway implements AutoCloseable {
     }
   }
 
-  /** One delivery actor per module input the routes send to: they belong to the gateway's own device. */
-  private static void startModuleDeliveries(org.apache.pekko.actor.typed.javadsl.ActorContext<Void> ctx, Config config, RouteSet routes,
-      MessageStore store, ClusterSharding sharding, Clock clock) {
+  /** Spawns an actor: the guardian's context at start, the system afterwards. */
+  private interface Spawner {
+    void spawn(Behavior<ModuleInputDelivery.Command> behavior, String name);
+  }
+
+  /**
+   * One delivery actor per module input the routes send to (they belong to the gateway's own
+   * device); inputs already in {@code delivering} keep theirs.
+   */
+  private static void startModuleDeliveries(Spawner spawner, Config config, RouteSet routes, MessageStore store,
+      ClusterSharding sharding, Clock clock, Set<Endpoint.ModuleInput> delivering) {
     List<Endpoint.ModuleInput> inputs = routes.rules().stream().map(RoutingRule::sink)
-        .filter(Endpoint.ModuleInput.class::isInstance).map(Endpoint.ModuleInput.class::cast).distinct().toList();
+        .filter(Endpoint.ModuleInput.class::isInstance).map(Endpoint.ModuleInput.class::cast).distinct()
+        .filter(i -> !delivering.contains(i)).toList();
     String gatewayDeviceId = config.getString("clearway.hub.device-id").trim();
     if (inputs.isEmpty()) {
       return;
@@ -196,7 +223,8 @@ public final class Gateway implements AutoCloseable {
     ModuleInputDelivery.Settings settings = new ModuleInputDelivery.Settings(r.positiveDuration("poll-interval"),
         r.intIn("max-inflight", 1, 1000), r.positiveDuration("redeliver-after"));
     for (Endpoint.ModuleInput input : inputs) {
-      ctx.spawn(ModuleInputDelivery.create(store, input, gatewayDeviceId, sharding, settings, clock),
+      delivering.add(input);
+      spawner.spawn(ModuleInputDelivery.create(store, input, gatewayDeviceId, sharding, settings, clock),
           "module-delivery-" + java.net.URLEncoder.encode(input.moduleId() + "." + input.input(), java.nio.charset.StandardCharsets.UTF_8));
     }
   }

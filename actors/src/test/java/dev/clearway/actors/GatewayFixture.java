@@ -49,7 +49,7 @@ public final class GatewayFixture implements AutoCloseable {
             """.formatted(GATEWAY_HOST, HUB, port) + extraConfig)
         .withFallback(GatewayConfig.load(Optional.empty()))
         .resolve();
-    gateway = Gateway.start(config, dataDir, (message, stored) -> received.add(message));
+    gateway = Gateway.start(config, dataDir, (message, stored) -> received.add(message), Optional.empty());
   }
 
   /** A gateway on 8883 with the test defaults. */

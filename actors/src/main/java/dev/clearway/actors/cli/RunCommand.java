@@ -4,6 +4,7 @@ import ch.qos.logback.classic.Level;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import dev.clearway.actors.Gateway;
+import dev.clearway.actors.config.GatewayConfig;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -45,7 +46,8 @@ final class RunCommand implements Callable<Integer> {
     try {
       // Routed messages wait in the store's queues; the uplink that drains them comes next.
       gateway = Gateway.start(config, dataDir, (message, ref) ->
-          log.debug("message from {} {}", message.source(), ref.stored() ? "stored as " + ref.sequence() : "routed nowhere"));
+          log.debug("message from {} {}", message.source(), ref.stored() ? "stored as " + ref.sequence() : "routed nowhere"),
+          GatewayConfig.operatorFile(java.util.Optional.ofNullable(options.config)));
     } catch (Gateway.StartException | RuntimeException e) {
       spec.commandLine().getErr().println("clearway run: cannot start: " + e.getMessage());
       return 1;

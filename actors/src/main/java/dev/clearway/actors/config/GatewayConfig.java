@@ -37,6 +37,11 @@ public final class GatewayConfig {
     return load(file, Path.of(""));
   }
 
+  /** The operator's file {@link #load(Optional)} reads: the given one, else conf/application.conf when it exists. */
+  public static Optional<Path> operatorFile(Optional<Path> file) {
+    return file.isPresent() ? file : Optional.of(DEFAULT_FILE).filter(Files::isRegularFile);
+  }
+
   /** Like {@link #load(Optional)}, looking for the default file under {@code workingDir}. */
   public static Config load(Optional<Path> file, Path workingDir) {
     Config operator = ConfigFactory.empty();

@@ -19,6 +19,7 @@ public final class GatewayCounters {
   public static final String UNAUTHORIZED_TOPIC = "unauthorized_topic";
   public static final String MESSAGES_RECEIVED = "messages_received";
   public static final String MESSAGES_DROPPED = "messages_dropped";
+  public static final String ROUTE_RELOAD = "route_reload";
   public static final String CONNECTIONS_REFUSED_AT_LIMIT = "connections_refused_at_limit";
 
   private final Map<String, LongAdder> counters = new ConcurrentHashMap<>();
