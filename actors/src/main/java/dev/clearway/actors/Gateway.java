@@ -119,9 +119,10 @@ public final class Gateway implements AutoCloseable {
     }
     routes.warnings().forEach(w -> log.warn("routes: {}", w));
     AtomicReference<RouteSet> currentRoutes = new AtomicReference<>(routes);
+    TlsSettings tlsSettings = TlsSettings.fromConfig(config);
     GatewayTls tls;
     try {
-      tls = GatewayTls.start(TlsSettings.fromConfig(config), dataDir, clock);
+      tls = GatewayTls.start(tlsSettings, dataDir, clock);
     } catch (TlsStartupException e) {
       throw new StartException("the gateway's TLS identity cannot be set up:" + System.lineSeparator() + e.getMessage(), e);
     }
@@ -139,7 +140,7 @@ public final class Gateway implements AutoCloseable {
     if (!hub.isEmpty()) {
       hosts.add(hub);
     }
-    hosts.add(TlsSettings.fromConfig(config).hostname());
+    hosts.add(tlsSettings.hostname());
     Authenticator authenticator = new Authenticator(registry, hosts, tls::trustedRoots, clock);
     GatewayCounters counters = new GatewayCounters();
     MqttListenerSettings mqtt = MqttListenerSettings.fromConfig(config);
@@ -179,7 +180,7 @@ public final class Gateway implements AutoCloseable {
 
     try {
       InetSocketAddress address = bound.get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-      log.info("Gateway {} started; devices trust {}", TlsSettings.fromConfig(config).hostname(), tls.trustBundle().toAbsolutePath());
+      log.info("Gateway {} started; devices trust {}", tlsSettings.hostname(), tls.trustBundle().toAbsolutePath());
       return new Gateway(system, tls, registry, store, counters, ingressReady.get(), listenerReady.get(), address);
     } catch (ExecutionException | TimeoutException e) {
       system.terminate();
@@ -221,7 +222,7 @@ public final class Gateway implements AutoCloseable {
     }
     SettingsReader r = new SettingsReader(config, "clearway.module-delivery");
     ModuleInputDelivery.Settings settings = new ModuleInputDelivery.Settings(r.positiveDuration("poll-interval"),
-        r.intIn("max-inflight", 1, 1000), r.positiveDuration("redeliver-after"));
+        r.intIn("max-inflight", 1, 1000), r.positiveDuration("redeliver-after"), r.bytesUpTo("max-read-bytes", 1 << 30));
     for (Endpoint.ModuleInput input : inputs) {
       delivering.add(input);
       spawner.spawn(ModuleInputDelivery.create(store, input, gatewayDeviceId, sharding, settings, clock),

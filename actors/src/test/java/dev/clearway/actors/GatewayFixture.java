@@ -104,9 +104,13 @@ public final class GatewayFixture implements AutoCloseable {
 
   /** Trust managers that trust the gateway's root CA, for raw MQTT clients. */
   public TrustManagerFactory clientTrustManagers() throws Exception {
+    return trusting(gateway.tls().trustedRoots());
+  }
+
+  /** Trust managers that trust exactly {@code roots} (what a device installs). */
+  public static TrustManagerFactory trusting(List<X509Certificate> roots) throws Exception {
     KeyStore trust = KeyStore.getInstance("PKCS12");
     trust.load(null, null);
-    List<X509Certificate> roots = gateway.tls().trustedRoots();
     for (int i = 0; i < roots.size(); i++) {
       trust.setCertificateEntry("root" + i, roots.get(i));
     }

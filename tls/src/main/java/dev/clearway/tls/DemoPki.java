@@ -9,7 +9,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import java.util.regex.Pattern;
 import org.bouncycastle.asn1.x500.X500Name;
 
 /**
@@ -36,8 +35,6 @@ public final class DemoPki {
   /** Subject of the demo intermediate CA. */
   public static final String INTERMEDIATE_SUBJECT = "CN=Azure_IoT_Hub_Intermediate_Cert_Test_Only";
 
-  // IoT Hub device ids: up to 128 of these characters; '/' never appears, so ids are safe file names.
-  private static final Pattern ID = Pattern.compile("[A-Za-z0-9\\-.%_*?!(),:=@$']{1,128}");
   // Back-date new certificates a little so a device whose clock runs slow still accepts them.
   private static final Duration BACKDATE = Duration.ofMinutes(5);
 
@@ -195,8 +192,9 @@ public final class DemoPki {
   }
 
   private static void checkId(String what, String id) throws PkiException {
-    if (!ID.matcher(id).matches()) {
-      throw new PkiException("invalid " + what + " '" + id + "': use 1-128 letters, digits or - . % _ * ? ! ( ) , : = @ $ '");
+    // IoT Hub ids never contain '/', so they are safe parts of file names.
+    if (!IotHubIds.isValid(id)) {
+      throw new PkiException("invalid " + what + " '" + id + "': " + IotHubIds.RULE);
     }
   }
 

@@ -1,8 +1,8 @@
 package dev.clearway.actors.identity;
 
 import java.security.SecureRandom;
+import dev.clearway.tls.Thumbprints;
 import java.util.Base64;
-import java.util.Locale;
 import java.util.Optional;
 
 /** How an identity proves itself: a symmetric key pair, X.509 thumbprints, or a CA-signed X.509 certificate. */
@@ -60,7 +60,7 @@ public sealed interface Credentials {
     }
 
     private static String normalise(String thumbprint) {
-      String t = thumbprint.replace(":", "").replace(" ", "").toUpperCase(Locale.ROOT);
+      String t = Thumbprints.normalise(thumbprint);
       if (!t.matches("[0-9A-F]{40}|[0-9A-F]{64}")) {
         throw new IllegalArgumentException("a thumbprint is 40 (SHA-1) or 64 (SHA-256) hex digits, got '" + thumbprint + "'");
       }

@@ -1,7 +1,7 @@
 package dev.clearway.actors.identity;
 
 import java.util.Optional;
-import java.util.regex.Pattern;
+import dev.clearway.tls.IotHubIds;
 
 /**
  * A device or module in this gateway's scope (one of its children).
@@ -11,9 +11,6 @@ import java.util.regex.Pattern;
  * @param credentials how it authenticates (modules use symmetric keys)
  */
 public record Identity(String deviceId, Optional<String> moduleId, Credentials credentials) {
-  // IoT Hub's rule for device and module ids: up to 128 of these characters.
-  private static final Pattern ID = Pattern.compile("[A-Za-z0-9\\-.%_*?!(),:=@$']{1,128}");
-
   public Identity {
     requireId(deviceId, "device id");
     moduleId.ifPresent(m -> requireId(m, "module id"));
@@ -32,8 +29,8 @@ public record Identity(String deviceId, Optional<String> moduleId, Credentials c
   }
 
   static void requireId(String id, String what) {
-    if (id == null || !ID.matcher(id).matches()) {
-      throw new IllegalArgumentException("invalid " + what + " '" + id + "': use 1-128 letters, digits or - . % _ * ? ! ( ) , : = @ $ '");
+    if (!IotHubIds.isValid(id)) {
+      throw new IllegalArgumentException("invalid " + what + " '" + id + "': " + IotHubIds.RULE);
     }
   }
 }

@@ -44,8 +44,9 @@ public final class ModuleInputDelivery {
    * @param pollInterval how often the queue is looked at when nothing else prompts it
    * @param maxInflight messages delivered and not yet acknowledged
    * @param redeliverAfter when an unacknowledged message is sent again
+   * @param maxReadBytes the most message bytes one look at the queue reads
    */
-  public record Settings(Duration pollInterval, int maxInflight, Duration redeliverAfter) {}
+  public record Settings(Duration pollInterval, int maxInflight, Duration redeliverAfter, int maxReadBytes) {}
 
   private record Inflight(Position position, Instant sentAt) {}
 
@@ -99,7 +100,8 @@ public final class ModuleInputDelivery {
       return Behaviors.same();
     }
     // The store returns the oldest unacknowledged messages, in flight or not; skip those out already.
-    List<StoredMessage> next = store.next(endpoint, settings.maxInflight() * 2, 4L << 20);
+    // Read past the window: the first messages of the queue may be the ones already in flight.
+    List<StoredMessage> next = store.next(endpoint, settings.maxInflight() * 2, settings.maxReadBytes());
     for (StoredMessage m : next) {
       if (inflight.size() >= settings.maxInflight()) {
         break;

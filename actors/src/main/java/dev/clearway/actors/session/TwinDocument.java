@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * One side of a device twin (desired or reported properties) with its {@code $version}, and IoT
@@ -122,9 +121,5 @@ public final class TwinDocument {
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("a JSON tree always serializes", e);
     }
-  }
-
-  public Optional<JsonNode> get(String name) {
-    return Optional.ofNullable(properties.get(name));
   }
 }

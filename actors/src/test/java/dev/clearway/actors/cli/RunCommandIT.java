@@ -7,6 +7,7 @@ import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt3.Mqtt3BlockingClient;
 import com.typesafe.config.ConfigFactory;
+import dev.clearway.actors.GatewayFixture;
 import dev.clearway.routes.Endpoint;
 import dev.clearway.streams.store.MessageStore;
 import dev.clearway.streams.store.StoreSettings;
@@ -15,13 +16,11 @@ import dev.clearway.tls.SasToken;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -61,7 +60,8 @@ class RunCommandIT {
       String key = connectionString.replaceAll(".*SharedAccessKey=([^;]+);.*", "$1");
 
       Mqtt3BlockingClient device = MqttClient.builder().useMqttVersion3().identifier("late-sensor").serverHost("127.0.0.1").serverPort(port)
-          .sslConfig().trustManagerFactory(trusting(data.resolve("certs/azure-iot-test-only.root.ca.cert.pem"))).applySslConfig()
+          .sslConfig().trustManagerFactory(GatewayFixture.trusting(Pem.readCertificates(data.resolve("certs/azure-iot-test-only.root.ca.cert.pem"))))
+          .applySslConfig()
           .buildBlocking();
       String token = SasToken.create(HUB + "/devices/late-sensor", key, Instant.now().plusSeconds(300));
       await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> {
@@ -100,14 +100,5 @@ class RunCommandIT {
       Thread.sleep(100);
     }
     throw new AssertionError("the gateway did not start listening within 60 s:\n" + Files.readString(log));
-  }
-
-  private static TrustManagerFactory trusting(Path rootPem) throws Exception {
-    KeyStore ks = KeyStore.getInstance("PKCS12");
-    ks.load(null, null);
-    ks.setCertificateEntry("root", Pem.readCertificates(rootPem).get(0));
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-    tmf.init(ks);
-    return tmf;
   }
 }

@@ -13,13 +13,11 @@ import dev.clearway.actors.identity.Credentials;
 import dev.clearway.actors.identity.Identity;
 import dev.clearway.actors.metrics.GatewayCounters;
 import dev.clearway.routes.Endpoint;
-import dev.clearway.tls.Pem;
 import dev.clearway.tls.SasToken;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
-import java.security.KeyStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -90,11 +88,7 @@ class RouteReloadIT {
   }
 
   private Mqtt3BlockingClient connect(Gateway gateway, Credentials.SymmetricKey keys) throws Exception {
-    KeyStore ks = KeyStore.getInstance("PKCS12");
-    ks.load(null, null);
-    ks.setCertificateEntry("root", Pem.readCertificates(gateway.tls().trustBundle()).get(0));
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-    tmf.init(ks);
+    TrustManagerFactory tmf = GatewayFixture.trusting(gateway.tls().trustedRoots());
     Mqtt3BlockingClient c = MqttClient.builder().useMqttVersion3().identifier("reloaded").serverHost("127.0.0.1")
         .serverPort(gateway.mqttAddress().getPort()).sslConfig().trustManagerFactory(tmf).applySslConfig().buildBlocking();
     String token = SasToken.create(GatewayFixture.HUB + "/devices/reloaded", keys.primaryKey(), Instant.now().plusSeconds(300));
