@@ -34,6 +34,23 @@ public final class MqttCodecFlow {
         .via(new MqttSessionOpening());
   }
 
+  /**
+   * The client side of the codec, for the gateway's own connections to the hub: the same framing
+   * and decoding of what the server sends, ending after the first error; the session-opening rules
+   * of a server do not apply (the client's connection logic expects a CONNACK first).
+   */
+  public static BidiFlow<ByteString, MqttInbound, MqttPacket, ByteString, NotUsed> client(MqttSettings settings) {
+    return BidiFlow.fromFlows(clientInbound(settings), outbound());
+  }
+
+  /** Bytes from a server to packets or errors, ending after the first error. */
+  public static Flow<ByteString, MqttInbound, NotUsed> clientInbound(MqttSettings settings) {
+    return Flow.<ByteString>create()
+        .via(new MqttFraming(settings.maxPacketSize()))
+        .map(MqttCodecFlow::decode)
+        .takeWhile(in -> !(in instanceof MqttError), true);
+  }
+
   /** Packets to the device as bytes. */
   public static Flow<MqttPacket, ByteString, NotUsed> outbound() {
     return Flow.<MqttPacket>create().map(MqttCodec::encode);

@@ -28,6 +28,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Predicate;
 import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ColumnFamilyOptions;
@@ -311,6 +312,15 @@ public final class MessageStore implements AutoCloseable {
    * messages (at-least-once).
    */
   public List<StoredMessage> next(Endpoint endpoint, int maxCount, long maxBytes) {
+    return next(endpoint, maxCount, maxBytes, position -> false);
+  }
+
+  /**
+   * As {@link #next(Endpoint, int, long)}, passing over the references {@code skip} names without
+   * reading their records: a reader with messages in flight reads the ones after them. The reader's
+   * own bound on what it has in flight bounds how many references one call passes over.
+   */
+  public List<StoredMessage> next(Endpoint endpoint, int maxCount, long maxBytes, Predicate<Position> skip) {
     List<StoredMessage> out = new ArrayList<>();
     List<Position> expired = new ArrayList<>();
     List<Long> corrupt = new ArrayList<>();
@@ -341,6 +351,9 @@ public final class MessageStore implements AutoCloseable {
                   remove(new RemoveOp(endpoint, List.copyOf(expired), Reason.EXPIRED, new CompletableFuture<>()));
                   expired.clear();
                 }
+                continue;
+              }
+              if (skip.test(new Position(priority, sequence))) {
                 continue;
               }
               byte[] record = db.get(messagesCf, ro, Keys.message(sequence));

@@ -90,6 +90,17 @@ class MqttCodecFlowTest extends StreamTestKit {
   }
 
   @Test
+  void theClientSideDecodesWhatAServerSendsAndEndsAfterTheFirstError() throws Exception {
+    List<MqttInbound> out = run(Source.from(List.of(
+            MqttCodec.encode(new ConnAck(false, 0)), MqttCodec.encode(TELEMETRY), Bytes.packet(0x30, Bytes.str("a/#")),
+            MqttCodec.encode(new PingResp())))
+        .concat(Source.maybe()).take(100), MqttCodecFlow.clientInbound(SETTINGS));
+    assertThat(out).hasSize(3);
+    assertThat(out.subList(0, 2)).containsExactly(new ConnAck(false, 0), TELEMETRY);
+    assertThat(error(out.get(2)).section()).isEqualTo("3.3.2-2");
+  }
+
+  @Test
   void encodesOutboundPackets() throws Exception {
     List<MqttPacket> packets = List.of(new ConnAck(false, 0), new PubAck(1), new PingResp());
     List<ByteString> out = run(Source.from(packets), MqttCodecFlow.outbound());

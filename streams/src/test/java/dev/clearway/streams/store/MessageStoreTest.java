@@ -146,6 +146,25 @@ class MessageStoreTest {
   }
 
   @Test
+  void aReaderWithMessagesInFlightReadsPastThemInPriorityOrder() {
+    open();
+    for (int i = 1; i <= 4; i++) {
+      join(store.append(message("m" + i), List.of(to(UPSTREAM, 5))));
+    }
+    List<StoredMessage> first = store.next(UPSTREAM, 2, Long.MAX_VALUE);
+    java.util.Set<Position> inFlight = new java.util.HashSet<>(first.stream().map(StoredMessage::position).toList());
+    join(store.append(message("urgent"), List.of(to(UPSTREAM, 0))));
+
+    List<StoredMessage> rest = store.next(UPSTREAM, 10, Long.MAX_VALUE, inFlight::contains);
+
+    assertThat(bodies(first)).containsExactly("m1", "m2");
+    assertThat(bodies(rest)).containsExactly("urgent", "m3", "m4");
+    // Passing over a reference does not acknowledge it: without the filter it is read again.
+    assertThat(bodies(store.next(UPSTREAM, 1, Long.MAX_VALUE))).containsExactly("urgent");
+    assertThat(store.queueLength(UPSTREAM, 5)).isEqualTo(4);
+  }
+
+  @Test
   void anEndpointListedTwiceIsStoredOnceAtItsHighestPriority() {
     open();
     StoredRef ref = join(store.append(message("a"), List.of(to(UPSTREAM, 7), to(UPSTREAM, 2), to(UPSTREAM, 4))));
