@@ -9,6 +9,9 @@ import dev.clearway.actors.metrics.GatewayCounters;
 import dev.clearway.actors.mqtt.MqttConnection;
 import dev.clearway.actors.mqtt.MqttListener;
 import dev.clearway.actors.mqtt.MqttListenerSettings;
+import dev.clearway.actors.upstream.UpstreamSettings;
+import dev.clearway.actors.upstream.UpstreamSink;
+import dev.clearway.actors.upstream.UpstreamStatus;
 import dev.clearway.actors.router.ModuleInputDelivery;
 import dev.clearway.actors.router.RouteReloader;
 import dev.clearway.actors.session.DeviceSession;
@@ -25,6 +28,7 @@ import dev.clearway.streams.router.Router;
 import dev.clearway.streams.store.MessageStore;
 import dev.clearway.streams.store.StoreSettings;
 import dev.clearway.streams.store.StoredRef;
+import dev.clearway.tls.ClientTls;
 import dev.clearway.tls.GatewayTls;
 import dev.clearway.tls.TlsSettings;
 import dev.clearway.tls.TlsStartupException;
@@ -39,7 +43,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -78,9 +81,12 @@ public final class Gateway implements AutoCloseable {
   private final Ingress ingress;
   private final ActorRef<MqttListener.Command> mqttListener;
   private final InetSocketAddress mqttAddress;
+  private final Optional<ActorRef<UpstreamSink.Command>> upstreamSink;
+  private final UpstreamStatus upstreamStatus;
 
   private Gateway(ActorSystem<Void> system, GatewayTls tls, IdentityRegistry registry, MessageStore store, GatewayCounters counters,
-      Ingress ingress, ActorRef<MqttListener.Command> mqttListener, InetSocketAddress mqttAddress) {
+      Ingress ingress, ActorRef<MqttListener.Command> mqttListener, InetSocketAddress mqttAddress,
+      Optional<ActorRef<UpstreamSink.Command>> upstreamSink, UpstreamStatus upstreamStatus) {
     this.system = system;
     this.tls = tls;
     this.registry = registry;
@@ -89,6 +95,8 @@ public final class Gateway implements AutoCloseable {
     this.ingress = ingress;
     this.mqttListener = mqttListener;
     this.mqttAddress = mqttAddress;
+    this.upstreamSink = upstreamSink;
+    this.upstreamStatus = upstreamStatus;
   }
 
   /** A start that cannot go ahead: one line per reason, for the operator. */
@@ -143,6 +151,22 @@ public final class Gateway implements AutoCloseable {
     hosts.add(tlsSettings.hostname());
     Authenticator authenticator = new Authenticator(registry, hosts, tls::trustedRoots, clock);
     GatewayCounters counters = new GatewayCounters();
+    UpstreamSettings upstream;
+    Optional<ClientTls> uplinkTls;
+    try {
+      upstream = UpstreamSettings.fromConfig(config);
+      uplinkTls = upstream.enabled() && upstream.tls()
+          ? Optional.of(ClientTls.create(upstream.trustBundle(), "clearway.upstream.trust-bundle-cert")) : Optional.empty();
+    } catch (RuntimeException e) {
+      store.close();
+      tls.close();
+      throw new StartException(e.getMessage(), e);
+    }
+    UpstreamStatus upstreamStatus = new UpstreamStatus(
+        upstream.enabled() ? UpstreamStatus.Connectivity.UNKNOWN : UpstreamStatus.Connectivity.DISABLED, clock.instant());
+    if (!upstream.enabled() && routes.rules().stream().anyMatch(r -> r.sink() instanceof Endpoint.Upstream)) {
+      log.warn("Routes send to $upstream, but clearway.hub.hostname is not set: those messages stay in the store (until their time-to-live)");
+    }
     MqttListenerSettings mqtt = MqttListenerSettings.fromConfig(config);
     MqttSettings codec = MqttSettings.create(config);
     SessionSettings sessions = SessionSettings.fromConfig(config);
@@ -150,6 +174,7 @@ public final class Gateway implements AutoCloseable {
     CompletableFuture<InetSocketAddress> bound = new CompletableFuture<>();
     CompletableFuture<Ingress> ingressReady = new CompletableFuture<>();
     CompletableFuture<ActorRef<MqttListener.Command>> listenerReady = new CompletableFuture<>();
+    CompletableFuture<Optional<ActorRef<UpstreamSink.Command>>> sinkReady = new CompletableFuture<>();
     ActorSystem<Void> system = ActorSystem.create(Behaviors.setup(ctx -> {
       Cluster cluster = Cluster.get(ctx.getSystem());
       if (config.getStringList("pekko.cluster.seed-nodes").isEmpty()) {
@@ -157,11 +182,17 @@ public final class Gateway implements AutoCloseable {
       }
       ClusterSharding sharding = ClusterSharding.get(ctx.getSystem());
       sharding.init(Entity.of(DeviceSession.TYPE_KEY, e -> DeviceSession.create(e.getEntityId(), sessions)));
+      ActorRef<UpstreamSink.Command> sink = upstream.enabled()
+          ? ctx.spawn(UpstreamSink.create(store, upstream, registry, uplinkTls, codec, sharding, counters, clock, upstreamStatus), "upstream")
+          : null;
+      sinkReady.complete(Optional.ofNullable(sink));
       Materializer materializer = Materializer.createMaterializer(ctx);
       Ingress ingress = Ingress.start(materializer, config.getInt("clearway.ingress.buffer-size"), mqtt.maxConnections(),
           Router.storing(currentRoutes::get, store, config.getInt("clearway.ingress.router-parallelism"), (message, ref) -> {
             if (!ref.stored()) {
               counters.increment(GatewayCounters.MESSAGES_DROPPED, "no_route"); // acknowledged, routed nowhere
+            } else if (sink != null) {
+              sink.tell(UpstreamSink.Stored.INSTANCE);
             }
             handled.accept(message, ref);
           }));
@@ -173,7 +204,9 @@ public final class Gateway implements AutoCloseable {
           (behavior, name) -> ctx.getSystem().systemActorOf(behavior, name, Props.empty()), config, next, store, sharding, clock, delivering);
       watchedFile.ifPresent(file -> ctx.spawn(RouteReloader.create(file, f -> GatewayConfig.load(Optional.of(f)), currentRoutes,
           onReplaced, counters, config.getDuration("clearway.route-reload.check-interval")), "route-reloader"));
-      MqttConnection.Dependencies deps = new MqttConnection.Dependencies(mqtt, authenticator, sharding, ingress, counters, clock);
+      BiConsumer<String, Boolean> presence = sink == null ? (id, present) -> { }
+          : (id, present) -> sink.tell(new UpstreamSink.DevicePresent(id, present));
+      MqttConnection.Dependencies deps = new MqttConnection.Dependencies(mqtt, authenticator, sharding, ingress, counters, clock, presence);
       listenerReady.complete(ctx.spawn(MqttListener.create(deps, tls.serverTls(), codec, bound), "mqtt-listener"));
       return Behaviors.empty();
     }), "clearway", config);
@@ -181,7 +214,8 @@ public final class Gateway implements AutoCloseable {
     try {
       InetSocketAddress address = bound.get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
       log.info("Gateway {} started; devices trust {}", tlsSettings.hostname(), tls.trustBundle().toAbsolutePath());
-      return new Gateway(system, tls, registry, store, counters, ingressReady.get(), listenerReady.get(), address);
+      return new Gateway(system, tls, registry, store, counters, ingressReady.get(), listenerReady.get(), address,
+          sinkReady.get(), upstreamStatus);
     } catch (ExecutionException | TimeoutException e) {
       system.terminate();
       store.close();
@@ -251,6 +285,11 @@ public final class Gateway implements AutoCloseable {
     return counters;
   }
 
+  /** Whether the gateway reaches the hub. */
+  public UpstreamStatus upstreamStatus() {
+    return upstreamStatus;
+  }
+
   public ActorSystem<Void> system() {
     return system;
   }
@@ -263,6 +302,12 @@ public final class Gateway implements AutoCloseable {
     try {
       unbound.get(10, TimeUnit.SECONDS);
       ingress.close().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      if (upstreamSink.isPresent()) {
+        // The links close; confirmations that arrived are acknowledged in the store before it closes.
+        CompletableFuture<Done> sinkStopped = new CompletableFuture<>();
+        upstreamSink.get().tell(new UpstreamSink.Stop(sinkStopped));
+        sinkStopped.get(10, TimeUnit.SECONDS);
+      }
     } catch (ExecutionException | TimeoutException e) {
       log.warn("Shutdown did not finish cleanly: {}", e.toString());
     } catch (InterruptedException e) {

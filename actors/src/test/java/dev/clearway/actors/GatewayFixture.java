@@ -44,6 +44,8 @@ public final class GatewayFixture implements AutoCloseable {
             clearway.mqtt.port = %d
             clearway.identities.reload-check-interval = 100ms
             clearway.routes.upstream = "FROM /messages/* INTO $upstream"
+            # No hub unless a test brings its stand-in: the uplink's attempts are refused at once.
+            clearway.upstream.address = "127.0.0.1:1"
             pekko.remote.artery.canonical.port = 0
             pekko.actor.serialize-messages = on
             """.formatted(GATEWAY_HOST, HUB, port) + extraConfig)

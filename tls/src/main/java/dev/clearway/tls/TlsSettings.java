@@ -112,10 +112,21 @@ public record TlsSettings(
   static Optional<Path> path(Config c, String key) {
     String value;
     try {
-      value = c.getString(key).trim();
+      value = c.getString(key);
     } catch (ConfigException.WrongType e) {
       throw new TlsSettingsException(PREFIX + key, "must be a string (a file:/// URI or a path)");
     }
+    return location(PREFIX + key, value);
+  }
+
+  /**
+   * A certificate location setting's value, {@code fullKey} naming the setting in errors: a
+   * {@code file:///} URI or a plain path; empty means "not set".
+   *
+   * @throws TlsSettingsException for a remote URI, another scheme, or an invalid path
+   */
+  public static Optional<Path> location(String fullKey, String rawValue) {
+    String value = rawValue.trim();
     if (value.isEmpty()) {
       return Optional.empty();
     }
@@ -123,16 +134,16 @@ public record TlsSettings(
       if (value.regionMatches(true, 0, "file:", 0, 5)) {
         URI uri = URI.create(value);
         if (uri.getAuthority() != null && !uri.getAuthority().isEmpty() && !"localhost".equalsIgnoreCase(uri.getAuthority())) {
-          throw new TlsSettingsException(PREFIX + key, "'" + value + "' names a remote host; use file:///absolute/path");
+          throw new TlsSettingsException(fullKey, "'" + value + "' names a remote host; use file:///absolute/path");
         }
         return Optional.of(Path.of(uri.getPath()));
       }
       if (value.matches("[A-Za-z][A-Za-z0-9+.-]*://.*")) {
-        throw new TlsSettingsException(PREFIX + key, "'" + value + "' is not supported; use a file:/// URI or a path");
+        throw new TlsSettingsException(fullKey, "'" + value + "' is not supported; use a file:/// URI or a path");
       }
       return Optional.of(Path.of(value));
     } catch (IllegalArgumentException e) { // includes InvalidPathException
-      throw new TlsSettingsException(PREFIX + key, "'" + value + "' is not a valid file URI or path");
+      throw new TlsSettingsException(fullKey, "'" + value + "' is not a valid file URI or path");
     }
   }
 

@@ -21,12 +21,22 @@ public final class GatewayCounters {
   public static final String MESSAGES_DROPPED = "messages_dropped";
   public static final String ROUTE_RELOAD = "route_reload";
   public static final String CONNECTIONS_REFUSED_AT_LIMIT = "connections_refused_at_limit";
+  /** Messages the hub confirmed (PUBACK) on the uplink. */
+  public static final String MESSAGES_SENT = "messages_sent";
+  /** Times the uplink went from online to offline. */
+  public static final String OFFLINE = "offline_count";
+  /** Uplink connection attempts that failed, by reason. */
+  public static final String UPSTREAM_CONNECT_FAILED = "upstream_connect_failed";
 
   private final Map<String, LongAdder> counters = new ConcurrentHashMap<>();
   private final AtomicLong connected = new AtomicLong();
 
   public void increment(String name) {
     counters.computeIfAbsent(name, n -> new LongAdder()).increment();
+  }
+
+  public void add(String name, long n) {
+    counters.computeIfAbsent(name, k -> new LongAdder()).add(n);
   }
 
   /** Increments {@code name{label}}, e.g. {@code client_connect_failed{bad_credentials}}. */

@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.BiConsumer;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -103,13 +104,18 @@ public final class MqttConnection {
   private record IngressFailed(MqttPacket.Publish publish, Throwable cause) implements Command {}
 
   /** What every connection of a listener shares. */
+  /**
+   * @param presence told (identity, true) when a connection starts serving an identity and
+   *     (identity, false) when it stops: the uplink keeps that identity's hub connection meanwhile
+   */
   public record Dependencies(
       MqttListenerSettings settings,
       Authenticator authenticator,
       ClusterSharding sharding,
       Ingress ingress,
       GatewayCounters counters,
-      Clock clock) {}
+      Clock clock,
+      BiConsumer<String, Boolean> presence) {}
 
   private static final Object KEEP_ALIVE = "keep-alive";
 
@@ -263,6 +269,7 @@ public final class MqttConnection {
     send(new MqttPacket.ConnAck(a.attached().sessionPresent(), MqttPacket.ConnAck.ACCEPTED));
     deps.counters().increment(GatewayCounters.CONNECT_SUCCESS);
     deps.counters().connected().incrementAndGet();
+    deps.presence().accept(identity.id(), true);
     context.getLog().info("{} connected from {} (clean session {}, keep-alive {}s)", identity.id(), remote,
         a.connect().cleanSession() ? 1 : 0, a.connect().keepAliveSeconds());
     if (!identity.isModule()) {
@@ -500,6 +507,7 @@ public final class MqttConnection {
     if (identity != null) {
       sessionRef().tell(new DeviceSession.Detach(sessionAdapter));
       deps.counters().connected().decrementAndGet();
+      deps.presence().accept(identity.id(), false);
     }
     // Give the queued packets (a CONNACK with its refusal code, say) time to reach the device,
     // then close the socket whether or not the peer answered our TLS close_notify.

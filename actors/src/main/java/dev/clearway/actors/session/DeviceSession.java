@@ -4,11 +4,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.clearway.actors.CborSerializable;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -50,7 +52,8 @@ public final class DeviceSession extends AbstractBehavior<DeviceSession.Command>
   /** Messages to a device session. */
   public sealed interface Command extends CborSerializable
       permits Attach, Detach, Subscribe, Unsubscribe, CloudToDeviceAcknowledged, TwinGet, ReportedPatch, MethodResponse,
-          CloudToDevice, InvokeMethod, TwinFromHub, DesiredPatchFromHub, GetTwin, MethodTimedOut {}
+          CloudToDevice, InvokeMethod, TwinFromHub, DesiredPatchFromHub, GetTwin, MethodTimedOut,
+          UplinkUp, UplinkDown, ReportedSynced {}
 
   // --- from the connection that serves the identity -----------------------------------------------
 
@@ -133,6 +136,24 @@ public final class DeviceSession extends AbstractBehavior<DeviceSession.Command>
 
   private record MethodTimedOut(String requestId) implements Command {}
 
+  /** The identity's connection to the hub is up: reported properties kept offline go up through it. */
+  public record UplinkUp(ActorRef<UplinkRequest> uplink) implements Command {}
+
+  /** The identity's connection to the hub is down. */
+  public record UplinkDown(ActorRef<UplinkRequest> uplink) implements Command {}
+
+  /** The hub accepted the reported patch of {@code sequence}; its reported version is now {@code version}. */
+  public record ReportedSynced(long sequence, long version) implements Command {}
+
+  /** What a session asks of its identity's connection to the hub. */
+  public sealed interface UplinkRequest extends CborSerializable permits PatchReported, RefreshTwin {}
+
+  /** Send this merge patch of everything reported since the hub last confirmed; answer {@link ReportedSynced}. */
+  public record PatchReported(long sequence, byte[] json, ActorRef<Command> session) implements UplinkRequest {}
+
+  /** Fetch the twin from the hub; answer {@link TwinFromHub}. */
+  public record RefreshTwin(ActorRef<Command> session) implements UplinkRequest {}
+
   // --- to the connection ----------------------------------------------------------------------------
 
   /** What a session tells a connection. */
@@ -155,6 +176,8 @@ public final class DeviceSession extends AbstractBehavior<DeviceSession.Command>
   /** A direct-method request for a subscribed device; answer with {@link MethodResponse}. */
   public record MethodRequest(String requestId, String method, byte[] payload) implements Notification {}
 
+  private static final int MAX_HELD_TWIN_GETS = 16;
+
   private final String identity;
   private final SessionSettings settings;
   private final TimerScheduler<Command> timers;
@@ -168,6 +191,12 @@ public final class DeviceSession extends AbstractBehavior<DeviceSession.Command>
   private TwinDocument desired = TwinDocument.empty();
   private TwinDocument reported = TwinDocument.empty();
   private boolean reportedChangedOffline;
+  private ActorRef<UplinkRequest> uplink;
+  /** Reported changes the hub has not confirmed yet, as one merge patch; null when there are none. */
+  private ObjectNode unsyncedReported;
+  private long reportedSequence;
+  /** Twin GETs waiting for the hub's twin (the cache has none yet and the uplink is fetching it). */
+  private final List<TwinGet> heldTwinGets = new ArrayList<>();
   private final Map<String, ActorRef<MethodResult>> pendingMethods = new HashMap<>();
 
   public static Behavior<Command> create(String identity, SessionSettings settings) {
@@ -198,6 +227,9 @@ public final class DeviceSession extends AbstractBehavior<DeviceSession.Command>
         .onMessage(MethodTimedOut.class, this::onMethodTimedOut)
         .onMessage(TwinFromHub.class, this::onTwinFromHub)
         .onMessage(DesiredPatchFromHub.class, this::onDesiredPatchFromHub)
+        .onMessage(UplinkUp.class, this::onUplinkUp)
+        .onMessage(UplinkDown.class, this::onUplinkDown)
+        .onMessage(ReportedSynced.class, this::onReportedSynced)
         .onMessage(GetTwin.class, g -> {
           g.replyTo().tell(new CachedTwin(twinKnown, TwinDocument.twinJson(desired, reported), reportedChangedOffline));
           return this;
@@ -304,11 +336,45 @@ public final class DeviceSession extends AbstractBehavior<DeviceSession.Command>
   // --- twin ------------------------------------------------------------------------------------------------
 
   private Behavior<Command> onTwinGet(TwinGet g) {
-    if (!twinKnown) {
+    if (twinKnown) {
+      g.connection().tell(new TwinResponse(g.requestId(), 200, 0, TwinDocument.twinJson(desired, reported)));
+    } else if (uplink != null && heldTwinGets.size() < MAX_HELD_TWIN_GETS) {
+      heldTwinGets.add(g); // answered when the hub's twin arrives
+      uplink.tell(new RefreshTwin(getContext().getSelf()));
+    } else {
       // Never seen from the hub and no uplink to ask: IoT Hub's "service unavailable", so the SDK retries.
       g.connection().tell(new TwinResponse(g.requestId(), 503, 0, new byte[0]));
-    } else {
-      g.connection().tell(new TwinResponse(g.requestId(), 200, 0, TwinDocument.twinJson(desired, reported)));
+    }
+    return this;
+  }
+
+  private void answerHeldTwinGets() {
+    List<TwinGet> held = new ArrayList<>(heldTwinGets);
+    heldTwinGets.clear();
+    held.forEach(this::onTwinGet);
+  }
+
+  private Behavior<Command> onUplinkUp(UplinkUp u) {
+    uplink = u.uplink();
+    if (unsyncedReported != null) {
+      uplink.tell(new PatchReported(reportedSequence, TwinDocument.toBytes(unsyncedReported), getContext().getSelf()));
+    }
+    uplink.tell(new RefreshTwin(getContext().getSelf()));
+    return this;
+  }
+
+  private Behavior<Command> onUplinkDown(UplinkDown d) {
+    if (d.uplink().equals(uplink)) {
+      uplink = null;
+      answerHeldTwinGets(); // 503: the twin never came
+    }
+    return this;
+  }
+
+  private Behavior<Command> onReportedSynced(ReportedSynced s) {
+    if (s.sequence() == reportedSequence) {
+      unsyncedReported = null;
+      reportedChangedOffline = false;
     }
     return this;
   }
@@ -318,6 +384,11 @@ public final class DeviceSession extends AbstractBehavior<DeviceSession.Command>
       ObjectNode patch = TwinDocument.parseObject(p.json());
       reported = reported.patch(patch, reported.version() + 1, settings.maxTwinBytes());
       reportedChangedOffline = true; // the uplink syncs it to the hub and clears this
+      unsyncedReported = unsyncedReported == null ? patch : TwinDocument.compose(unsyncedReported, patch);
+      reportedSequence++;
+      if (uplink != null) {
+        uplink.tell(new PatchReported(reportedSequence, TwinDocument.toBytes(unsyncedReported), getContext().getSelf()));
+      }
       p.connection().tell(new TwinResponse(p.requestId(), 204, reported.version(), new byte[0]));
     } catch (TwinDocument.InvalidTwinException e) {
       getContext().getLog().info("{}: refused a reported-properties patch: {}", identity, e.getMessage());
@@ -330,8 +401,13 @@ public final class DeviceSession extends AbstractBehavior<DeviceSession.Command>
     try {
       desired = TwinDocument.of(t.desiredJson(), t.desiredVersion());
       reported = TwinDocument.of(t.reportedJson(), t.reportedVersion());
+      if (unsyncedReported != null) {
+        // What the device reported that the hub has not confirmed yet stays in the local view.
+        reported = reported.patch(unsyncedReported, t.reportedVersion(), Integer.MAX_VALUE);
+      }
       twinKnown = true;
-      reportedChangedOffline = false;
+      reportedChangedOffline = unsyncedReported != null;
+      answerHeldTwinGets();
     } catch (TwinDocument.InvalidTwinException e) {
       getContext().getLog().warn("{}: ignored a twin from the hub: {}", identity, e.getMessage());
     }

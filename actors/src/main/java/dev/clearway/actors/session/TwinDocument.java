@@ -95,6 +95,25 @@ public final class TwinDocument {
     }
   }
 
+  /**
+   * Composes two merge patches into one with the effect of applying {@code first} then
+   * {@code second}: nulls are kept (they remove on the hub), nested objects compose.
+   */
+  public static ObjectNode compose(ObjectNode first, ObjectNode second) {
+    ObjectNode out = first.deepCopy();
+    Iterator<Map.Entry<String, JsonNode>> fields = second.fields();
+    while (fields.hasNext()) {
+      Map.Entry<String, JsonNode> f = fields.next();
+      JsonNode value = f.getValue();
+      if (value.isObject() && out.get(f.getKey()) instanceof ObjectNode existing) {
+        out.set(f.getKey(), compose(existing, (ObjectNode) value));
+      } else {
+        out.set(f.getKey(), value.deepCopy());
+      }
+    }
+    return out;
+  }
+
   public long version() {
     return version;
   }

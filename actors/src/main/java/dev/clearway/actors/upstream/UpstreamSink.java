@@ -1,0 +1,418 @@
+package dev.clearway.actors.upstream;
+
+import dev.clearway.actors.identity.IdentityRegistry;
+import dev.clearway.actors.metrics.GatewayCounters;
+import dev.clearway.routes.Endpoint;
+import dev.clearway.routes.Message;
+import dev.clearway.routes.SystemProperty;
+import dev.clearway.streams.store.MessageStore;
+import dev.clearway.streams.store.Position;
+import dev.clearway.streams.mqtt.MqttSettings;
+import dev.clearway.streams.store.StoredMessage;
+import dev.clearway.tls.ClientTls;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.NoSerializationVerificationNeeded;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.Terminated;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+
+/**
+ * Drains the store's {@code $upstream} queues to the hub: reads the oldest unacknowledged messages
+ * (highest priority first) in batches, hands each to its identity's {@link HubLink}, and
+ * acknowledges a message in the store only once the hub confirmed it. At least once: a crash or a
+ * lost connection sends the unconfirmed ones again.
+ *
+ * <p>Bounded: at most {@code max-in-flight} messages are read and unconfirmed, each link gets at
+ * most {@code max-in-flight-per-identity}, and at most {@code max-connections} links exist. Messages
+ * for an identity whose link is down wait here (within the same bound) and go out when it is up; a
+ * hub that is down for everyone stops the reading, and the store holds the rest.
+ *
+ * <p>It also keeps the gateway's online/offline state ({@link UpstreamStatus}) and logs each change
+ * once: online when any link is up, offline when the hub cannot be reached and no link is up.
+ */
+public final class UpstreamSink {
+
+  /** What the sink handles; node-local (it reads this node's store), never serialized. */
+  public sealed interface Command extends NoSerializationVerificationNeeded
+      permits Stored, DevicePresent, Stop, Pump, LinkUp, Confirmed, LinkDown, IdleCloseRequest, LinkClosed {}
+
+  /** A message was stored (perhaps for $upstream): worth a look at the store. */
+  public enum Stored implements Command { INSTANCE }
+
+  /** A device connected to (or left) the gateway as {@code identity}: its link is wanted for the hub's traffic. */
+  public record DevicePresent(String identity, boolean present) implements Command {}
+
+  /** Stop: close every link (what is unconfirmed stays in the store) and complete {@code done}. */
+  public record Stop(CompletableFuture<Done> done) implements Command {}
+
+  private enum Pump implements Command { NOW, LINGERED, POLL }
+
+  /** A link is up. */
+  record LinkUp(String identity) implements Command {}
+
+  /** Messages the hub confirmed. */
+  record Confirmed(String identity, List<Position> positions) implements Command {}
+
+  /**
+   * A link's connection is gone; {@code returned} were not confirmed.
+   *
+   * @param hubUnreachable the hub could not be reached or dropped the connection (as opposed to
+   *     refusing this identity)
+   */
+  record LinkDown(String identity, List<HubLink.Outgoing> returned, String reason, boolean hubUnreachable) implements Command {}
+
+  /** A link has been idle; the sink decides whether it closes. */
+  record IdleCloseRequest(String identity) implements Command {}
+
+  /** A link stopped; {@code returned} were not confirmed. */
+  record LinkClosed(String identity, List<HubLink.Outgoing> returned) implements Command {}
+
+  private static final class Link {
+    final ActorRef<HubLink.Command> ref;
+    final Deque<HubLink.Outgoing> waiting = new ArrayDeque<>();
+    boolean up;
+    int outstanding;
+    boolean devicePresent;
+
+    Link(ActorRef<HubLink.Command> ref) {
+      this.ref = ref;
+    }
+  }
+
+  private final ActorContext<Command> context;
+  private final TimerScheduler<Command> timers;
+  private final MessageStore store;
+  private final UpstreamSettings settings;
+  private final HubLink.Dependencies linkDeps;
+  private final GatewayCounters counters;
+  private final UpstreamStatus status;
+  /** Every message read and not yet confirmed, by position: the store read passes over these. */
+  private final Map<Position, String> inFlight = new HashMap<>();
+  private final Map<String, Link> links = new LinkedHashMap<>();
+  /** Connections to the gateway per identity (a takeover briefly makes two). */
+  private final Map<String, Integer> presence = new HashMap<>();
+  /** Identities with messages but no link, because max-connections links exist. */
+  private final Map<String, Deque<HubLink.Outgoing>> parked = new LinkedHashMap<>();
+  private boolean pumpQueued;
+  private int storedSinceRead;
+  private CompletableFuture<Done> stopping;
+
+  private UpstreamSink(ActorContext<Command> context, TimerScheduler<Command> timers, MessageStore store, UpstreamSettings settings,
+      HubLink.Dependencies linkDeps, UpstreamStatus status) {
+    this.context = context;
+    this.timers = timers;
+    this.store = store;
+    this.settings = settings;
+    this.linkDeps = linkDeps;
+    this.counters = linkDeps.counters();
+    this.status = status;
+  }
+
+  /**
+   * The sink of one node's store.
+   *
+   * @param registry where identities' own keys are found (read at each connection attempt)
+   * @param tls client TLS for the hub; empty when {@code clearway.upstream.tls} is off
+   * @param codec the MQTT codec's settings (the largest packet accepted from the hub)
+   * @param status where the online/offline state is published
+   */
+  public static Behavior<Command> create(MessageStore store, UpstreamSettings settings, IdentityRegistry registry, Optional<ClientTls> tls,
+      MqttSettings codec, ClusterSharding sharding, GatewayCounters counters, Clock clock, UpstreamStatus status) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
+      ctx.setLoggerName(UpstreamSink.class);
+      HubLink.Dependencies deps = new HubLink.Dependencies(settings, new HubCredentials(registry, settings), tls, codec,
+          sharding, counters, clock, ctx.getSelf());
+      timers.startTimerWithFixedDelay(Pump.POLL, Pump.POLL, settings.pollInterval());
+      ctx.getLog().info("Uplink to {} over MQTT{}: at most {} messages in flight, {} per identity",
+          settings.addressText(), settings.tls() ? "/TLS" : " without TLS", settings.maxInFlight(), settings.maxInFlightPerIdentity());
+      ctx.getSelf().tell(Pump.NOW);
+      return new UpstreamSink(ctx, timers, store, settings, deps, status).running();
+    }));
+  }
+
+  private Behavior<Command> running() {
+    return Behaviors.receive(Command.class)
+        .onMessageEquals(Stored.INSTANCE, this::onStored)
+        .onMessage(Pump.class, p -> {
+          if (p == Pump.NOW) {
+            pumpQueued = false;
+          }
+          pump();
+          return Behaviors.same();
+        })
+        .onMessage(DevicePresent.class, this::onDevicePresent)
+        .onMessage(LinkUp.class, this::onLinkUp)
+        .onMessage(Confirmed.class, this::onConfirmed)
+        .onMessage(LinkDown.class, this::onLinkDown)
+        .onMessage(IdleCloseRequest.class, this::onIdleCloseRequest)
+        .onMessage(LinkClosed.class, this::onLinkClosed)
+        .onMessage(Stop.class, this::onStop)
+        .onSignal(Terminated.class, this::onTerminated)
+        .build();
+  }
+
+  // --- reading the store ---------------------------------------------------------------------------------
+
+  private Behavior<Command> onStored() {
+    storedSinceRead++;
+    if (settings.batchLinger().isZero() || storedSinceRead >= settings.batchMaxMessages()) {
+      pumpSoon();
+    } else if (!timers.isTimerActive(Pump.LINGERED)) {
+      timers.startSingleTimer(Pump.LINGERED, Pump.LINGERED, settings.batchLinger());
+    }
+    return Behaviors.same();
+  }
+
+  /** One pump in the mailbox at a time, however many prompts arrive meanwhile. */
+  private void pumpSoon() {
+    if (!pumpQueued) {
+      pumpQueued = true;
+      context.getSelf().tell(Pump.NOW);
+    }
+  }
+
+  private void pump() {
+    if (stopping != null) {
+      return;
+    }
+    storedSinceRead = 0;
+    timers.cancel(Pump.LINGERED);
+    int room = settings.maxInFlight() - inFlight.size();
+    if (room > 0) {
+      List<StoredMessage> read;
+      try {
+        read = store.next(Endpoint.UPSTREAM, Math.min(room, settings.batchMaxMessages()), settings.batchMaxBytes(),
+            inFlight::containsKey);
+      } catch (MessageStore.StoreException e) {
+        context.getLog().warn("Uplink: cannot read the store: {}", e.getMessage());
+        return;
+      }
+      for (StoredMessage m : read) {
+        String identity = identityOf(m.message());
+        inFlight.put(m.position(), identity);
+        HubLink.Outgoing o = new HubLink.Outgoing(m.position(), m.message());
+        Link link = linkFor(identity);
+        if (link == null) {
+          parked.computeIfAbsent(identity, i -> new ArrayDeque<>()).addLast(o);
+        } else {
+          link.waiting.addLast(o);
+        }
+      }
+      if (read.size() == Math.min(room, settings.batchMaxMessages()) && read.size() < room) {
+        pumpSoon(); // a full batch: there may be more, and room for it
+      }
+    }
+    links.values().forEach(this::deliver);
+  }
+
+  /** Hands a link what waits for it, within its window, if it is up. */
+  private void deliver(Link link) {
+    if (!link.up || link.waiting.isEmpty()) {
+      return;
+    }
+    int room = settings.maxInFlightPerIdentity() - link.outstanding;
+    if (room <= 0) {
+      return;
+    }
+    List<HubLink.Outgoing> batch = new ArrayList<>(Math.min(room, link.waiting.size()));
+    while (batch.size() < room && !link.waiting.isEmpty()) {
+      batch.add(link.waiting.pollFirst());
+    }
+    link.outstanding += batch.size();
+    link.ref.tell(new HubLink.Deliver(batch));
+  }
+
+  private static String identityOf(Message m) {
+    String device = m.systemProperty(SystemProperty.CONNECTION_DEVICE_ID);
+    String module = m.systemProperty(SystemProperty.CONNECTION_MODULE_ID);
+    return module == null ? device : device + "/" + module;
+  }
+
+  // --- links ---------------------------------------------------------------------------------------------------
+
+  /** The identity's link, started if needed; null when max-connections links exist already. */
+  private Link linkFor(String identity) {
+    Link link = links.get(identity);
+    if (link == null && links.size() < settings.maxConnections()) {
+      String name = "hub-" + URLEncoder.encode(identity, StandardCharsets.UTF_8);
+      ActorRef<HubLink.Command> ref = context.spawn(HubLink.create(identity, linkDeps), name);
+      context.watch(ref);
+      link = new Link(ref);
+      links.put(identity, link);
+      if (status.connectivity() == UpstreamStatus.Connectivity.UNKNOWN) {
+        context.getLog().debug("Uplink: first connection, for {}", identity);
+      }
+    }
+    return link;
+  }
+
+  private Behavior<Command> onDevicePresent(DevicePresent p) {
+    // Counted, not flagged: during a takeover the new connection's arrival can precede the old one's leaving.
+    int count = presence.merge(p.identity(), p.present() ? 1 : -1, Integer::sum);
+    if (count <= 0) {
+      presence.remove(p.identity());
+    }
+    Link link = count > 0 ? linkFor(p.identity()) : links.get(p.identity());
+    if (link != null && link.devicePresent != count > 0) {
+      link.devicePresent = count > 0;
+      link.ref.tell(new HubLink.DevicePresent(link.devicePresent));
+    }
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onLinkUp(LinkUp u) {
+    Link link = links.get(u.identity());
+    if (link != null) {
+      link.up = true;
+      link.outstanding = 0;
+      if (status.moveTo(UpstreamStatus.Connectivity.ONLINE, linkDeps.clock().instant())) {
+        context.getLog().info("Uplink online: connected to {}", settings.addressText());
+      }
+      deliver(link);
+    }
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onConfirmed(Confirmed c) {
+    Link link = links.get(c.identity());
+    if (link != null) {
+      link.outstanding = Math.max(0, link.outstanding - c.positions().size());
+    }
+    acknowledge(c.positions());
+    if (link != null) {
+      deliver(link);
+    }
+    pumpSoon();
+    return Behaviors.same();
+  }
+
+  private void acknowledge(List<Position> positions) {
+    positions.forEach(inFlight::remove);
+    counters.add(GatewayCounters.MESSAGES_SENT, positions.size());
+    store.acknowledge(Endpoint.UPSTREAM, positions).whenComplete((v, e) -> {
+      if (e != null) {
+        // Not acknowledged: the messages are sent again after a restart (at least once).
+        context.getSystem().log().warn("Uplink: could not acknowledge {} sent messages in the store: {}", positions.size(), e.getMessage());
+      }
+    });
+  }
+
+  private Behavior<Command> onLinkDown(LinkDown d) {
+    Link link = links.get(d.identity());
+    if (link == null) {
+      d.returned().forEach(o -> inFlight.remove(o.position())); // read again from the store
+      return Behaviors.same();
+    }
+    link.up = false;
+    link.outstanding = 0;
+    List<HubLink.Outgoing> returned = d.returned();
+    for (int i = returned.size() - 1; i >= 0; i--) {
+      link.waiting.addFirst(returned.get(i)); // in their order, ahead of what waited behind them
+    }
+    if (d.hubUnreachable() && links.values().stream().noneMatch(l -> l.up)
+        && status.moveTo(UpstreamStatus.Connectivity.OFFLINE, linkDeps.clock().instant())) {
+      counters.increment(GatewayCounters.OFFLINE);
+      context.getLog().warn("Uplink offline: {} ({}); messages are kept in the store and sent when it is back", settings.addressText(), d.reason());
+    }
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onIdleCloseRequest(IdleCloseRequest r) {
+    Link link = links.get(r.identity());
+    if (link != null && link.waiting.isEmpty() && link.outstanding == 0 && !link.devicePresent) {
+      links.remove(r.identity());
+      context.unwatch(link.ref);
+      link.ref.tell(HubLink.Close.INSTANCE);
+      context.getLog().debug("Uplink: closing the idle connection of {}", r.identity());
+    }
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onLinkClosed(LinkClosed c) {
+    // Whatever it still had goes back to the store's reading (a closed link has no window any more).
+    c.returned().forEach(o -> inFlight.remove(o.position()));
+    unpark();
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onTerminated(Terminated t) {
+    links.entrySet().removeIf(e -> {
+      if (e.getValue().ref.equals(t.getRef())) {
+        // An unexpected stop: forget its messages so the store's next read returns them.
+        e.getValue().waiting.forEach(o -> inFlight.remove(o.position()));
+        inFlight.values().removeIf(identity -> identity.equals(e.getKey()));
+        context.getLog().warn("Uplink: the connection of {} stopped unexpectedly; its messages will be read again", e.getKey());
+        return true;
+      }
+      return false;
+    });
+    unpark();
+    return Behaviors.same();
+  }
+
+  /** Gives parked identities a link when there is room for one. */
+  private void unpark() {
+    var it = parked.entrySet().iterator();
+    while (it.hasNext() && links.size() < settings.maxConnections()) {
+      var e = it.next();
+      Link link = linkFor(e.getKey());
+      link.waiting.addAll(e.getValue());
+      it.remove();
+    }
+  }
+
+  // --- stopping ------------------------------------------------------------------------------------------------
+
+  /** Links told to close that have not answered yet. */
+  private int closing;
+
+  private Behavior<Command> onStop(Stop s) {
+    stopping = s.done();
+    timers.cancelAll();
+    if (links.isEmpty()) {
+      return finishStop();
+    }
+    for (Link link : links.values()) {
+      context.unwatch(link.ref);
+      link.ref.tell(HubLink.Close.INSTANCE);
+    }
+    closing = links.size();
+    links.clear();
+    // Closed links answer LinkClosed; count them down, and do not wait for ever.
+    timers.startSingleTimer("stop-timeout", Pump.POLL, Duration.ofSeconds(5));
+    return Behaviors.receive(Command.class)
+        .onMessage(LinkClosed.class, c -> {
+          closing--;
+          return closing <= 0 ? finishStop() : Behaviors.same();
+        })
+        .onMessageEquals(Pump.POLL, this::finishStop)
+        .onMessage(Confirmed.class, c -> {
+          acknowledge(c.positions());
+          return Behaviors.same();
+        })
+        .onAnyMessage(m -> Behaviors.same())
+        .build();
+  }
+
+  private Behavior<Command> finishStop() {
+    stopping.complete(Done.getInstance());
+    return Behaviors.stopped();
+  }
+}
