@@ -16,6 +16,7 @@ import dev.clearway.actors.router.ModuleInputDelivery;
 import dev.clearway.actors.router.RouteReloader;
 import dev.clearway.actors.session.DeviceSession;
 import dev.clearway.actors.session.SessionSettings;
+import dev.clearway.actors.session.TwinKeeper;
 import dev.clearway.routes.Endpoint;
 import dev.clearway.routes.Message;
 import dev.clearway.routes.RoutingRule;
@@ -181,7 +182,18 @@ public final class Gateway implements AutoCloseable {
         cluster.manager().tell(Join.create(cluster.selfMember().address())); // a one-node cluster
       }
       ClusterSharding sharding = ClusterSharding.get(ctx.getSystem());
-      sharding.init(Entity.of(DeviceSession.TYPE_KEY, e -> DeviceSession.create(e.getEntityId(), sessions)));
+      TwinKeeper twins = new TwinKeeper() {
+        @Override
+        public Optional<byte[]> load(String identity) {
+          return store.twin(identity);
+        }
+
+        @Override
+        public void save(String identity, byte[] document) {
+          store.putTwin(identity, document);
+        }
+      };
+      sharding.init(Entity.of(DeviceSession.TYPE_KEY, e -> DeviceSession.create(e.getEntityId(), sessions, twins)));
       ActorRef<UpstreamSink.Command> sink = upstream.enabled()
           ? ctx.spawn(UpstreamSink.create(store, upstream, registry, uplinkTls, codec, sharding, counters, clock, upstreamStatus), "upstream")
           : null;

@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -180,6 +181,7 @@ public final class DeviceSession extends AbstractBehavior<DeviceSession.Command>
 
   private final String identity;
   private final SessionSettings settings;
+  private final TwinKeeper twins;
   private final TimerScheduler<Command> timers;
   private ActorRef<Notification> current;
   private boolean persistent;
@@ -199,16 +201,60 @@ public final class DeviceSession extends AbstractBehavior<DeviceSession.Command>
   private final List<TwinGet> heldTwinGets = new ArrayList<>();
   private final Map<String, ActorRef<MethodResult>> pendingMethods = new HashMap<>();
 
-  public static Behavior<Command> create(String identity, SessionSettings settings) {
-    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new DeviceSession(ctx, timers, identity, settings)));
+  /**
+   * @param twins where the twin is kept across restarts; the session starts from what it holds
+   */
+  public static Behavior<Command> create(String identity, SessionSettings settings, TwinKeeper twins) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new DeviceSession(ctx, timers, identity, settings, twins)));
   }
 
-  private DeviceSession(ActorContext<Command> context, TimerScheduler<Command> timers, String identity, SessionSettings settings) {
+  private DeviceSession(ActorContext<Command> context, TimerScheduler<Command> timers, String identity, SessionSettings settings,
+      TwinKeeper twins) {
     super(context);
     context.setLoggerName(DeviceSession.class);
     this.timers = timers;
     this.identity = identity;
     this.settings = settings;
+    this.twins = twins;
+    restoreTwin();
+  }
+
+  // --- the kept twin -------------------------------------------------------------------------------------
+
+  private void restoreTwin() {
+    try {
+      Optional<byte[]> kept = twins.load(identity);
+      if (kept.isEmpty()) {
+        return;
+      }
+      ObjectNode doc = TwinDocument.parseObject(kept.get());
+      ObjectNode d = (ObjectNode) doc.path("desired");
+      ObjectNode r = (ObjectNode) doc.path("reported");
+      desired = TwinDocument.of(d.toString(), d.path("$version").asLong(0));
+      reported = TwinDocument.of(r.toString(), r.path("$version").asLong(0));
+      twinKnown = doc.path("known").asBoolean(false);
+      if (doc.get("unsynced") instanceof ObjectNode unsynced) {
+        unsyncedReported = unsynced;
+        reportedSequence = doc.path("sequence").asLong(1);
+        reportedChangedOffline = true;
+      }
+    } catch (TwinDocument.InvalidTwinException | RuntimeException e) {
+      getContext().getLog().warn("{}: the kept twin could not be read ({}); starting without it", identity, e.getMessage());
+    }
+  }
+
+  private void keepTwin() {
+    try {
+      ObjectNode doc = TwinDocument.parseObject(TwinDocument.twinJson(desired, reported));
+      doc.put("known", twinKnown);
+      if (unsyncedReported != null) {
+        doc.set("unsynced", unsyncedReported);
+        doc.put("sequence", reportedSequence);
+      }
+      twins.save(identity, TwinDocument.toBytes(doc));
+    } catch (TwinDocument.InvalidTwinException | RuntimeException e) {
+      getContext().getLog().warn("{}: could not keep the twin: {}", identity, e.getMessage());
+    }
   }
 
   @Override
@@ -375,6 +421,7 @@ public final class DeviceSession extends AbstractBehavior<DeviceSession.Command>
     if (s.sequence() == reportedSequence) {
       unsyncedReported = null;
       reportedChangedOffline = false;
+      keepTwin();
     }
     return this;
   }
@@ -386,6 +433,7 @@ public final class DeviceSession extends AbstractBehavior<DeviceSession.Command>
       reportedChangedOffline = true; // the uplink syncs it to the hub and clears this
       unsyncedReported = unsyncedReported == null ? patch : TwinDocument.compose(unsyncedReported, patch);
       reportedSequence++;
+      keepTwin();
       if (uplink != null) {
         uplink.tell(new PatchReported(reportedSequence, TwinDocument.toBytes(unsyncedReported), getContext().getSelf()));
       }
@@ -407,6 +455,7 @@ public final class DeviceSession extends AbstractBehavior<DeviceSession.Command>
       }
       twinKnown = true;
       reportedChangedOffline = unsyncedReported != null;
+      keepTwin();
       answerHeldTwinGets();
     } catch (TwinDocument.InvalidTwinException e) {
       getContext().getLog().warn("{}: ignored a twin from the hub: {}", identity, e.getMessage());
@@ -418,6 +467,7 @@ public final class DeviceSession extends AbstractBehavior<DeviceSession.Command>
     try {
       ObjectNode patch = TwinDocument.parseObject(p.json().getBytes(java.nio.charset.StandardCharsets.UTF_8));
       desired = desired.patch(patch, p.version(), Integer.MAX_VALUE); // the hub enforces its own limit on desired properties
+      keepTwin();
       if (current != null && features.contains(Feature.DESIRED_PROPERTIES)) {
         patch.put("$version", p.version());
         current.tell(new DesiredPatch(p.version(), TwinDocument.toBytes(patch)));

@@ -424,6 +424,43 @@ public final class MessageStore implements AutoCloseable {
   }
 
   // ---------------------------------------------------------------------------------------------
+  // Twins
+
+  /**
+   * Keeps {@code document} as the latest state of {@code identity}'s twin (what the gateway has seen
+   * from the hub, and what devices reported offline), so it survives a restart. One small document
+   * per identity, outside the size limit; written at once, with the store's sync setting.
+   */
+  public void putTwin(String identity, byte[] document) {
+    lifecycle.readLock().lock();
+    try {
+      ensureOpen();
+      db.put(defaultCf, writeOptions, twinKey(identity), document);
+    } catch (RocksDBException e) {
+      throw new StoreException("cannot keep the twin of " + identity + ": " + e.getMessage(), e);
+    } finally {
+      lifecycle.readLock().unlock();
+    }
+  }
+
+  /** The twin document last kept for {@code identity}, if any. */
+  public Optional<byte[]> twin(String identity) {
+    lifecycle.readLock().lock();
+    try {
+      ensureOpen();
+      return Optional.ofNullable(db.get(defaultCf, twinKey(identity)));
+    } catch (RocksDBException e) {
+      throw new StoreException("cannot read the twin of " + identity + ": " + e.getMessage(), e);
+    } finally {
+      lifecycle.readLock().unlock();
+    }
+  }
+
+  private static byte[] twinKey(String identity) {
+    return ("twin/" + identity).getBytes(StandardCharsets.UTF_8);
+  }
+
+  // ---------------------------------------------------------------------------------------------
   // Cleanup
 
   /**

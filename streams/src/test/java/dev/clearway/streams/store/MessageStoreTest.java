@@ -165,6 +165,19 @@ class MessageStoreTest {
   }
 
   @Test
+  void aKeptTwinSurvivesReopeningAndTheLatestWins() {
+    open();
+    store.putTwin("d1", "{\"v\":1}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    store.putTwin("d1", "{\"v\":2}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    store.close();
+    open();
+
+    assertThat(store.twin("d1")).hasValueSatisfying(b -> assertThat(new String(b, java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("{\"v\":2}"));
+    assertThat(store.twin("d2")).isEmpty();
+    assertThat(store.storedMessages()).isZero();
+  }
+
+  @Test
   void anEndpointListedTwiceIsStoredOnceAtItsHighestPriority() {
     open();
     StoredRef ref = join(store.append(message("a"), List.of(to(UPSTREAM, 7), to(UPSTREAM, 2), to(UPSTREAM, 4))));
