@@ -373,6 +373,7 @@ public final class MqttConnection {
     if (parsed instanceof DeviceTopics.TwinGet g) {
       sessionRef().tell(new DeviceSession.TwinGet(sessionAdapter, g.rid()));
     } else if (parsed instanceof DeviceTopics.TwinReportedPatch r) {
+      context.getLog().debug("{}: reported patch, request {}", identity.id(), r.rid());
       sessionRef().tell(new DeviceSession.ReportedPatch(sessionAdapter, r.rid(), p.payload().toArray()));
     } else if (parsed instanceof DeviceTopics.MethodResponse r) {
       sessionRef().tell(new DeviceSession.MethodResponse(sessionAdapter, r.rid(), r.status(), p.payload().toArray()));
@@ -430,6 +431,7 @@ public final class MqttConnection {
       context.getLog().debug("{}: delivering {} as packet {} on {}", identity.id(), d.lockToken(), packetId, topic);
       send(new MqttPacket.Publish(false, 1, false, topic, packetId, ByteString.fromArray(d.body())));
     } else if (n instanceof DeviceSession.TwinResponse r) {
+      context.getLog().debug("{}: twin response {} to request {}", identity.id(), r.status(), r.requestId());
       Optional<Long> version = r.status() == 204 ? Optional.of(r.version()) : Optional.empty();
       send(new MqttPacket.Publish(false, 0, false, DeviceTopics.twinResponse(r.status(), r.requestId(), version), 0,
           ByteString.fromArray(r.body())));

@@ -51,7 +51,7 @@ public final class UpstreamSink {
 
   /** What the sink handles; node-local (it reads this node's store), never serialized. */
   public sealed interface Command extends NoSerializationVerificationNeeded
-      permits Stored, DevicePresent, Stop, Pump, LinkUp, Confirmed, LinkDown, IdleCloseRequest, LinkClosed {}
+      permits Stored, DevicePresent, Stop, Pump, LinkUp, Confirmed, AckWritten, LinkDown, IdleCloseRequest, LinkClosed {}
 
   /** A message was stored (perhaps for $upstream): worth a look at the store. */
   public enum Stored implements Command { INSTANCE }
@@ -66,6 +66,9 @@ public final class UpstreamSink {
 
   /** A link is up. */
   record LinkUp(String identity) implements Command {}
+
+  /** The store has written the acknowledgement of these positions. */
+  private record AckWritten(List<Position> positions) implements Command {}
 
   /** Messages the hub confirmed. */
   record Confirmed(String identity, List<Position> positions) implements Command {}
@@ -160,6 +163,11 @@ public final class UpstreamSink {
         .onMessage(DevicePresent.class, this::onDevicePresent)
         .onMessage(LinkUp.class, this::onLinkUp)
         .onMessage(Confirmed.class, this::onConfirmed)
+        .onMessage(AckWritten.class, a -> {
+          a.positions().forEach(inFlight::remove);
+          pumpSoon();
+          return Behaviors.same();
+        })
         .onMessage(LinkDown.class, this::onLinkDown)
         .onMessage(IdleCloseRequest.class, this::onIdleCloseRequest)
         .onMessage(LinkClosed.class, this::onLinkClosed)
@@ -299,18 +307,19 @@ public final class UpstreamSink {
     if (link != null) {
       deliver(link);
     }
-    pumpSoon();
     return Behaviors.same();
   }
 
   private void acknowledge(List<Position> positions) {
-    positions.forEach(inFlight::remove);
     counters.add(GatewayCounters.MESSAGES_SENT, positions.size());
+    // They stay in flight until the removal is written: a read before that would return them again.
+    ActorRef<Command> self = context.getSelf();
     store.acknowledge(Endpoint.UPSTREAM, positions).whenComplete((v, e) -> {
       if (e != null) {
         // Not acknowledged: the messages are sent again after a restart (at least once).
         context.getSystem().log().warn("Uplink: could not acknowledge {} sent messages in the store: {}", positions.size(), e.getMessage());
       }
+      self.tell(new AckWritten(positions));
     });
   }
 
