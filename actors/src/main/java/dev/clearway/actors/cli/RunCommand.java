@@ -44,7 +44,7 @@ final class RunCommand implements Callable<Integer> {
     Path dataDir = options.dataDir(config);
     Gateway gateway;
     try {
-      // Routed messages wait in the store's queues; the uplink that drains them comes next.
+      // Routed messages wait in the store's queues until the uplink (or a module) takes them.
       gateway = Gateway.start(config, dataDir, (message, ref) ->
           log.debug("message from {} {}", message.source(), ref.stored() ? "stored as " + ref.sequence() : "routed nowhere"),
           GatewayConfig.operatorFile(java.util.Optional.ofNullable(options.config)));
