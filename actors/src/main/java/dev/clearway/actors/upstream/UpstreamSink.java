@@ -51,7 +51,7 @@ public final class UpstreamSink {
 
   /** What the sink handles; node-local (it reads this node's store), never serialized. */
   public sealed interface Command extends NoSerializationVerificationNeeded
-      permits Stored, DevicePresent, Stop, Pump, LinkUp, Confirmed, LinkDown, IdleCloseRequest, LinkClosed {}
+      permits Stored, DevicePresent, Stop, Pump, LinkUp, Confirmed, Acknowledged, LinkDown, IdleCloseRequest, LinkClosed {}
 
   /** A message was stored (perhaps for $upstream): worth a look at the store. */
   public enum Stored implements Command { INSTANCE }
@@ -69,6 +69,9 @@ public final class UpstreamSink {
 
   /** Messages the hub confirmed. */
   record Confirmed(String identity, List<Position> positions) implements Command {}
+
+  /** The store wrote the acknowledgement of confirmed messages ({@code failure} null), or could not. */
+  private record Acknowledged(List<Position> positions, Throwable failure) implements Command {}
 
   /**
    * A link's connection is gone; {@code returned} were not confirmed.
@@ -103,7 +106,11 @@ public final class UpstreamSink {
   private final HubLink.Dependencies linkDeps;
   private final GatewayCounters counters;
   private final UpstreamStatus status;
-  /** Every message read and not yet confirmed, by position: the store read passes over these. */
+  /**
+   * Every message read and not yet acknowledged in the store, by position: the store read passes
+   * over these. A confirmed message stays here until its acknowledgement is written, or a read in
+   * between would return it again and it would be sent twice.
+   */
   private final Map<Position, String> inFlight = new HashMap<>();
   private final Map<String, Link> links = new LinkedHashMap<>();
   /** Connections to the gateway per identity (a takeover briefly makes two). */
@@ -160,6 +167,7 @@ public final class UpstreamSink {
         .onMessage(DevicePresent.class, this::onDevicePresent)
         .onMessage(LinkUp.class, this::onLinkUp)
         .onMessage(Confirmed.class, this::onConfirmed)
+        .onMessage(Acknowledged.class, this::onAcknowledged)
         .onMessage(LinkDown.class, this::onLinkDown)
         .onMessage(IdleCloseRequest.class, this::onIdleCloseRequest)
         .onMessage(LinkClosed.class, this::onLinkClosed)
@@ -299,19 +307,23 @@ public final class UpstreamSink {
     if (link != null) {
       deliver(link);
     }
-    pumpSoon();
     return Behaviors.same();
   }
 
   private void acknowledge(List<Position> positions) {
-    positions.forEach(inFlight::remove);
     counters.add(GatewayCounters.MESSAGES_SENT, positions.size());
-    store.acknowledge(Endpoint.UPSTREAM, positions).whenComplete((v, e) -> {
-      if (e != null) {
-        // Not acknowledged: the messages are sent again after a restart (at least once).
-        context.getSystem().log().warn("Uplink: could not acknowledge {} sent messages in the store: {}", positions.size(), e.getMessage());
-      }
-    });
+    context.pipeToSelf(store.acknowledge(Endpoint.UPSTREAM, positions), (v, e) -> new Acknowledged(positions, e));
+  }
+
+  private Behavior<Command> onAcknowledged(Acknowledged a) {
+    // Written: no read returns them any more, so they leave the in-flight set and make room.
+    a.positions().forEach(inFlight::remove);
+    if (a.failure() != null) {
+      // Not acknowledged: the next read returns them and they are sent again (at least once).
+      context.getLog().warn("Uplink: could not acknowledge {} sent messages in the store: {}", a.positions().size(), a.failure().getMessage());
+    }
+    pumpSoon();
+    return Behaviors.same();
   }
 
   private Behavior<Command> onLinkDown(LinkDown d) {
