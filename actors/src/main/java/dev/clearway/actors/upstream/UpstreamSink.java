@@ -14,6 +14,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -215,7 +216,7 @@ public final class UpstreamSink {
       for (StoredMessage m : read) {
         String identity = identityOf(m.message());
         inFlight.put(m.position(), identity);
-        HubLink.Outgoing o = new HubLink.Outgoing(m.position(), m.message());
+        HubLink.Outgoing o = new HubLink.Outgoing(m.position(), m.message(), m.expiresAt());
         Link link = linkFor(identity);
         if (link == null) {
           parked.computeIfAbsent(identity, i -> new ArrayDeque<>()).addLast(o);
@@ -230,7 +231,11 @@ public final class UpstreamSink {
     links.values().forEach(this::deliver);
   }
 
-  /** Hands a link what waits for it, within its window, if it is up. */
+  /**
+   * Hands a link what waits for it, within its window, if it is up. A message that expired while
+   * it waited here (its link down, or the hub away) is not sent: it leaves the in-flight set, and
+   * the next read of the store removes and counts its reference (ttl_expiry).
+   */
   private void deliver(Link link) {
     if (!link.up || link.waiting.isEmpty()) {
       return;
@@ -239,12 +244,26 @@ public final class UpstreamSink {
     if (room <= 0) {
       return;
     }
+    Instant now = linkDeps.clock().instant();
+    int expired = 0;
     List<HubLink.Outgoing> batch = new ArrayList<>(Math.min(room, link.waiting.size()));
     while (batch.size() < room && !link.waiting.isEmpty()) {
-      batch.add(link.waiting.pollFirst());
+      HubLink.Outgoing o = link.waiting.pollFirst();
+      if (now.isBefore(o.expiresAt())) {
+        batch.add(o);
+      } else {
+        inFlight.remove(o.position());
+        expired++;
+      }
     }
-    link.outstanding += batch.size();
-    link.ref.tell(new HubLink.Deliver(batch));
+    if (expired > 0) {
+      context.getLog().debug("Uplink: {} messages for {} expired before they could be sent", expired, link.ref.path().name());
+      pumpSoon();
+    }
+    if (!batch.isEmpty()) {
+      link.outstanding += batch.size();
+      link.ref.tell(new HubLink.Deliver(batch));
+    }
   }
 
   private static String identityOf(Message m) {
