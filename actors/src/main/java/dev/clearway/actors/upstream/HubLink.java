@@ -74,8 +74,8 @@ public final class HubLink {
   /** What the identity's session asks: send reported properties up, or fetch the twin. */
   private record FromSession(DeviceSession.UplinkRequest request) implements Command {}
 
-  /** A message read from the store, to send as its identity's telemetry. */
-  record Outgoing(Position position, Message message) {}
+  /** A message read from the store, to send as its identity's telemetry; not after {@code expiresAt}. */
+  record Outgoing(Position position, Message message, Instant expiresAt) {}
 
   /** From the sink: send these (the sink keeps within the window). */
   record Deliver(List<Outgoing> messages) implements Command {}

@@ -14,6 +14,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -51,7 +52,7 @@ public final class UpstreamSink {
 
   /** What the sink handles; node-local (it reads this node's store), never serialized. */
   public sealed interface Command extends NoSerializationVerificationNeeded
-      permits Stored, DevicePresent, Stop, Pump, LinkUp, Confirmed, AckWritten, LinkDown, IdleCloseRequest, LinkClosed {}
+      permits Stored, DevicePresent, Stop, Pump, LinkUp, Confirmed, Acknowledged, LinkDown, IdleCloseRequest, LinkClosed {}
 
   /** A message was stored (perhaps for $upstream): worth a look at the store. */
   public enum Stored implements Command { INSTANCE }
@@ -67,11 +68,11 @@ public final class UpstreamSink {
   /** A link is up. */
   record LinkUp(String identity) implements Command {}
 
-  /** The store has written the acknowledgement of these positions. */
-  private record AckWritten(List<Position> positions) implements Command {}
-
   /** Messages the hub confirmed. */
   record Confirmed(String identity, List<Position> positions) implements Command {}
+
+  /** The store wrote the acknowledgement of confirmed messages ({@code failure} null), or could not. */
+  private record Acknowledged(List<Position> positions, Throwable failure) implements Command {}
 
   /**
    * A link's connection is gone; {@code returned} were not confirmed.
@@ -106,7 +107,11 @@ public final class UpstreamSink {
   private final HubLink.Dependencies linkDeps;
   private final GatewayCounters counters;
   private final UpstreamStatus status;
-  /** Every message read and not yet confirmed, by position: the store read passes over these. */
+  /**
+   * Every message read and not yet acknowledged in the store, by position: the store read passes
+   * over these. A confirmed message stays here until its acknowledgement is written, or a read in
+   * between would return it again and it would be sent twice.
+   */
   private final Map<Position, String> inFlight = new HashMap<>();
   private final Map<String, Link> links = new LinkedHashMap<>();
   /** Connections to the gateway per identity (a takeover briefly makes two). */
@@ -163,11 +168,7 @@ public final class UpstreamSink {
         .onMessage(DevicePresent.class, this::onDevicePresent)
         .onMessage(LinkUp.class, this::onLinkUp)
         .onMessage(Confirmed.class, this::onConfirmed)
-        .onMessage(AckWritten.class, a -> {
-          a.positions().forEach(inFlight::remove);
-          pumpSoon();
-          return Behaviors.same();
-        })
+        .onMessage(Acknowledged.class, this::onAcknowledged)
         .onMessage(LinkDown.class, this::onLinkDown)
         .onMessage(IdleCloseRequest.class, this::onIdleCloseRequest)
         .onMessage(LinkClosed.class, this::onLinkClosed)
@@ -215,7 +216,7 @@ public final class UpstreamSink {
       for (StoredMessage m : read) {
         String identity = identityOf(m.message());
         inFlight.put(m.position(), identity);
-        HubLink.Outgoing o = new HubLink.Outgoing(m.position(), m.message());
+        HubLink.Outgoing o = new HubLink.Outgoing(m.position(), m.message(), m.expiresAt());
         Link link = linkFor(identity);
         if (link == null) {
           parked.computeIfAbsent(identity, i -> new ArrayDeque<>()).addLast(o);
@@ -230,7 +231,11 @@ public final class UpstreamSink {
     links.values().forEach(this::deliver);
   }
 
-  /** Hands a link what waits for it, within its window, if it is up. */
+  /**
+   * Hands a link what waits for it, within its window, if it is up. A message that expired while
+   * it waited here (its link down, or the hub away) is not sent: it leaves the in-flight set, and
+   * the next read of the store removes and counts its reference (ttl_expiry).
+   */
   private void deliver(Link link) {
     if (!link.up || link.waiting.isEmpty()) {
       return;
@@ -239,12 +244,26 @@ public final class UpstreamSink {
     if (room <= 0) {
       return;
     }
+    Instant now = linkDeps.clock().instant();
+    int expired = 0;
     List<HubLink.Outgoing> batch = new ArrayList<>(Math.min(room, link.waiting.size()));
     while (batch.size() < room && !link.waiting.isEmpty()) {
-      batch.add(link.waiting.pollFirst());
+      HubLink.Outgoing o = link.waiting.pollFirst();
+      if (now.isBefore(o.expiresAt())) {
+        batch.add(o);
+      } else {
+        inFlight.remove(o.position());
+        expired++;
+      }
     }
-    link.outstanding += batch.size();
-    link.ref.tell(new HubLink.Deliver(batch));
+    if (expired > 0) {
+      context.getLog().debug("Uplink: {} messages for {} expired before they could be sent", expired, link.ref.path().name());
+      pumpSoon();
+    }
+    if (!batch.isEmpty()) {
+      link.outstanding += batch.size();
+      link.ref.tell(new HubLink.Deliver(batch));
+    }
   }
 
   private static String identityOf(Message m) {
@@ -312,15 +331,18 @@ public final class UpstreamSink {
 
   private void acknowledge(List<Position> positions) {
     counters.add(GatewayCounters.MESSAGES_SENT, positions.size());
-    // They stay in flight until the removal is written: a read before that would return them again.
-    ActorRef<Command> self = context.getSelf();
-    store.acknowledge(Endpoint.UPSTREAM, positions).whenComplete((v, e) -> {
-      if (e != null) {
-        // Not acknowledged: the messages are sent again after a restart (at least once).
-        context.getSystem().log().warn("Uplink: could not acknowledge {} sent messages in the store: {}", positions.size(), e.getMessage());
-      }
-      self.tell(new AckWritten(positions));
-    });
+    context.pipeToSelf(store.acknowledge(Endpoint.UPSTREAM, positions), (v, e) -> new Acknowledged(positions, e));
+  }
+
+  private Behavior<Command> onAcknowledged(Acknowledged a) {
+    // Written: no read returns them any more, so they leave the in-flight set and make room.
+    a.positions().forEach(inFlight::remove);
+    if (a.failure() != null) {
+      // Not acknowledged: the next read returns them and they are sent again (at least once).
+      context.getLog().warn("Uplink: could not acknowledge {} sent messages in the store: {}", a.positions().size(), a.failure().getMessage());
+    }
+    pumpSoon();
+    return Behaviors.same();
   }
 
   private Behavior<Command> onLinkDown(LinkDown d) {

@@ -8,8 +8,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** Runs the shipped artifact, actors/target/clearway.jar, in a separate JVM, as a user does. */
-final class ClearwayJar {
+/**
+ * Runs the shipped artifact, actors/target/clearway.jar, in a separate JVM, as a user does. Public
+ * for the fault tests of other packages, which kill it.
+ */
+public final class ClearwayJar {
   static final Path JAR = Path.of("target", "clearway.jar").toAbsolutePath();
 
   private ClearwayJar() {}
@@ -38,7 +41,7 @@ final class ClearwayJar {
   }
 
   /** Starts a long-running command; stdout and stderr go to {@code log}. The caller stops it. */
-  static Process start(Path workDir, Path log, String... args) throws IOException {
+  public static Process start(Path workDir, Path log, String... args) throws IOException {
     return new ProcessBuilder(command(args)).directory(workDir.toFile())
         .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
         .redirectErrorStream(true).redirectOutput(log.toFile()).start();

@@ -25,19 +25,14 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * gateway's key. Also the registry those checks read, and the record of what was decided.
  */
 final class HubAuthenticator implements SimpleAuthenticator {
-  static final String SERVICE_CLIENT_ID = "$standin-service";
-  static final String SERVICE_USER = "standin-service";
-
   private final String hubHost;
-  private final String serviceSecret;
   private final Map<String, String> keys = new ConcurrentHashMap<>();
   private final Map<String, String> parents = new ConcurrentHashMap<>();
   private final List<Connect> connects = new CopyOnWriteArrayList<>();
   private final List<Refusal> refusals = new CopyOnWriteArrayList<>();
 
-  HubAuthenticator(String hubHost, String serviceSecret) {
+  HubAuthenticator(String hubHost) {
     this.hubHost = hubHost;
-    this.serviceSecret = serviceSecret;
   }
 
   void register(String identity, String base64Key) {
@@ -68,14 +63,6 @@ final class HubAuthenticator implements SimpleAuthenticator {
     String clientId = connect.getClientId();
     String user = connect.getUserName().orElse("");
     String password = connect.getPassword().map(HubAuthenticator::utf8).orElse("");
-    if (clientId.equals(SERVICE_CLIENT_ID)) {
-      if (user.equals(SERVICE_USER) && password.equals(serviceSecret)) {
-        output.authenticateSuccessfully();
-      } else {
-        refuse(output, clientId, ConnackReasonCode.NOT_AUTHORIZED, "the service client id is reserved");
-      }
-      return;
-    }
     String why = userNameProblem(clientId, user);
     if (why != null) {
       refuse(output, clientId, ConnackReasonCode.BAD_USER_NAME_OR_PASSWORD, why);

@@ -43,6 +43,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
 import java.util.stream.Collectors;
 
 /**
@@ -56,6 +57,7 @@ final class HubResponder implements ExtensionMain {
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final HubAuthenticator authenticator;
+  private final BiConsumer<String, byte[]> telemetry;
   private final TwinStore twins = new TwinStore();
   private final Map<String, CompletableFuture<MethodResult>> pendingMethods = new ConcurrentHashMap<>();
   private final Map<String, Set<Integer>> cloudToDeviceInFlight = new ConcurrentHashMap<>();
@@ -63,8 +65,10 @@ final class HubResponder implements ExtensionMain {
   private final List<ProtocolError> protocolErrors = new CopyOnWriteArrayList<>();
   private volatile boolean running;
 
-  HubResponder(HubAuthenticator authenticator) {
+  /** {@code telemetry} gets each telemetry publish (topic, body) a device makes on its own topics, before its PUBACK. */
+  HubResponder(HubAuthenticator authenticator, BiConsumer<String, byte[]> telemetry) {
     this.authenticator = authenticator;
+    this.telemetry = telemetry;
   }
 
   TwinStore twins() {
@@ -98,10 +102,6 @@ final class HubResponder implements ExtensionMain {
   }
 
   private void initialize(InitializerInput input, ClientContext context) {
-    String clientId = input.getClientInformation().getClientId();
-    if (clientId.equals(HubAuthenticator.SERVICE_CLIENT_ID)) {
-      return;
-    }
     context.addPublishInboundInterceptor((PublishInboundInterceptor) this::onPublishFromDevice);
     context.addPublishOutboundInterceptor((PublishOutboundInterceptor) this::onPublishToDevice);
     context.addPubackInboundInterceptor((PubackInboundInterceptor) this::onPubackFromDevice);
@@ -123,7 +123,11 @@ final class HubResponder implements ExtensionMain {
       output.preventPublishDelivery();
       protocolErrors.add(new ProtocolError(clientId, "publish to " + topic + " (not this identity's telemetry)", Instant.now()));
       Services.clientService().disconnectClient(clientId);
+      return;
     }
+    // Recorded here, before the broker sends the PUBACK: what the device saw confirmed, the hub has,
+    // even when the broker stops a moment later (a subscriber could miss it around a stop or start).
+    telemetry.accept(topic, payload(publish));
   }
 
   private void answer(String clientId, String topic, byte[] body) {

@@ -1,13 +1,6 @@
 package dev.clearway.actors.hub;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.hivemq.client.mqtt.MqttClient;
-import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
-import com.hivemq.client.mqtt.datatypes.MqttQos;
-import com.hivemq.client.mqtt.mqtt3.Mqtt3AsyncClient;
-import com.hivemq.client.mqtt.mqtt3.message.publish.Mqtt3Publish;
-import com.hivemq.client.mqtt.mqtt3.message.subscribe.Mqtt3Subscribe;
-import com.hivemq.client.mqtt.mqtt3.message.subscribe.Mqtt3Subscription;
 import com.hivemq.embedded.EmbeddedExtension;
 import com.hivemq.embedded.EmbeddedHiveMQ;
 import dev.clearway.tls.TestPki;
@@ -20,11 +13,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -32,7 +23,6 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
 import javax.net.ssl.TrustManagerFactory;
@@ -51,7 +41,9 @@ import javax.net.ssl.TrustManagerFactory;
  *   <li>{@code $iothub/...} publishes are answered to the publishing connection only: twin GET and
  *       reported PATCH, method responses. {@link #patchDesired}, {@link #invokeMethod} and
  *       {@link #sendCloudToDevice} reach one identity's connection only.
- *   <li>Telemetry is received by a real MQTT subscriber and kept as {@link Telemetry} records.
+ *   <li>Telemetry on an identity's own topics is kept as {@link Telemetry} records when the broker
+ *       receives it, before it acknowledges it: a message the sender got a PUBACK for is recorded,
+ *       however soon after the broker is stopped.
  *   <li>{@link #stop()}/{@link #start()} simulate an outage: same port, same registrations, twins
  *       and records.
  * </ul>
@@ -82,7 +74,6 @@ public final class HubStandIn implements AutoCloseable {
   private final TrustManagerFactory trust;
   private final int tlsPort;
   private final OptionalInt plainPort;
-  private final String serviceSecret;
   private final HubAuthenticator authenticator;
   private final HubResponder responder;
   private final Path confDir;
@@ -90,7 +81,6 @@ public final class HubStandIn implements AutoCloseable {
   private final Path extensionsDir;
   private EmbeddedHiveMQ broker; // guarded by this; a fresh one per start (HiveMQ keeps metrics per instance)
   private final List<Telemetry> telemetry = new ArrayList<>(); // guarded by itself
-  private Mqtt3AsyncClient serviceClient; // guarded by this
   private boolean running; // guarded by this
 
   /** How an accepted CONNECT authenticated. */
@@ -201,9 +191,8 @@ public final class HubStandIn implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    serviceSecret = randomSecret();
-    authenticator = new HubAuthenticator(hubHost, serviceSecret);
-    responder = new HubResponder(authenticator);
+    authenticator = new HubAuthenticator(hubHost);
+    responder = new HubResponder(authenticator, this::onTelemetry);
     try {
       start();
     } catch (RuntimeException e) {
@@ -395,7 +384,6 @@ public final class HubStandIn implements AutoCloseable {
     try {
       HubResponder.await(broker.start(), START_TIMEOUT);
       running = true;
-      serviceClient = connectServiceClient();
     } catch (RuntimeException e) {
       running = true; // so that stop() closes what did start
       stop();
@@ -409,15 +397,6 @@ public final class HubStandIn implements AutoCloseable {
       return;
     }
     running = false;
-    Mqtt3AsyncClient client = serviceClient;
-    serviceClient = null;
-    if (client != null) {
-      try {
-        client.disconnect().get(BROKER_CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-      } catch (Exception e) {
-        // the broker's stop below ends the connection anyway
-      }
-    }
     EmbeddedHiveMQ stopping = broker;
     broker = null;
     if (stopping == null) {
@@ -448,29 +427,10 @@ public final class HubStandIn implements AutoCloseable {
     }
   }
 
-  private Mqtt3AsyncClient connectServiceClient() {
-    Mqtt3AsyncClient client = MqttClient.builder().useMqttVersion3()
-        .identifier(HubAuthenticator.SERVICE_CLIENT_ID)
-        .serverHost("127.0.0.1").serverPort(tlsPort)
-        .sslConfig().trustManagerFactory(trust).applySslConfig()
-        .buildAsync();
-    client.publishes(MqttGlobalPublishFilter.SUBSCRIBED, this::onTelemetry);
-    HubResponder.await(client.connectWith().cleanSession(true)
-        .simpleAuth().username(HubAuthenticator.SERVICE_USER).password(serviceSecret.getBytes(StandardCharsets.UTF_8)).applySimpleAuth()
-        .send(), BROKER_CALL_TIMEOUT);
-    HubResponder.await(client.subscribe(Mqtt3Subscribe.builder()
-        .addSubscription(Mqtt3Subscription.builder().topicFilter("devices/+/messages/events/#").qos(MqttQos.AT_LEAST_ONCE).build())
-        .addSubscription(Mqtt3Subscription.builder().topicFilter("devices/+/modules/+/messages/events/#").qos(MqttQos.AT_LEAST_ONCE).build())
-        .build()), BROKER_CALL_TIMEOUT);
-    return client;
-  }
-
-  private void onTelemetry(Mqtt3Publish publish) {
-    String topic = publish.getTopic().toString();
+  private void onTelemetry(String topic, byte[] body) {
     HubTopics.telemetry(topic).ifPresent(t -> {
       synchronized (telemetry) {
-        telemetry.add(new Telemetry(t.deviceId(), t.moduleId(), topic, Map.copyOf(t.properties()), publish.getPayloadAsBytes(),
-            Instant.now()));
+        telemetry.add(new Telemetry(t.deviceId(), t.moduleId(), topic, Map.copyOf(t.properties()), body, Instant.now()));
         telemetry.notifyAll();
       }
     });
@@ -493,12 +453,6 @@ public final class HubStandIn implements AutoCloseable {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
       return s.getLocalPort();
     }
-  }
-
-  private static String randomSecret() {
-    byte[] secret = new byte[24];
-    new SecureRandom().nextBytes(secret);
-    return Base64.getEncoder().encodeToString(secret);
   }
 
   private static void deleteTree(Path root) {

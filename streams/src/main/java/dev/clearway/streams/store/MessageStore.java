@@ -365,8 +365,9 @@ public final class MessageStore implements AutoCloseable {
               }
               try {
                 Message m = MessageCodec.decode(record);
-                out.add(new StoredMessage(new Position(priority, sequence), m,
-                    Instant.ofEpochMilli(Keys.enqueuedAt(it.value())), record.length));
+                long expiresAt = Keys.expiresAt(it.value());
+                out.add(new StoredMessage(new Position(priority, sequence), m, Instant.ofEpochMilli(Keys.enqueuedAt(it.value())),
+                    expiresAt == Keys.NEVER ? Instant.MAX : Instant.ofEpochMilli(expiresAt), record.length));
                 bytes += record.length;
               } catch (MessageCodec.CorruptRecordException e) {
                 log.warn("Store: skipping corrupted message record {} for {}: {}", sequence, endpoint.sinkText(), e.getMessage());

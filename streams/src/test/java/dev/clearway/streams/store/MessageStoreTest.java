@@ -15,6 +15,7 @@ import dev.clearway.routes.RouteSpec;
 import dev.clearway.tls.MutableClock;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -207,8 +208,12 @@ class MessageStoreTest {
     join(store.append(message("forever"), List.of(to(UPSTREAM, 0, FOREVER))));
     join(store.append(message("long"), List.of(to(UPSTREAM, 1, HOUR))));
 
+    Instant appended = Instant.ofEpochMilli(clock.millis());
     clock.advance(Duration.ofSeconds(59));
-    assertThat(bodies(store.next(UPSTREAM, 10, Long.MAX_VALUE))).containsExactly("short", "forever", "long");
+    List<StoredMessage> read = store.next(UPSTREAM, 10, Long.MAX_VALUE);
+    assertThat(bodies(read)).containsExactly("short", "forever", "long");
+    assertThat(read).extracting(StoredMessage::expiresAt)
+        .containsExactly(appended.plus(Duration.ofMinutes(1)), Instant.MAX, appended.plus(HOUR));
     assertThat(store.ttlExpired()).isZero();
 
     clock.advance(Duration.ofSeconds(1));
