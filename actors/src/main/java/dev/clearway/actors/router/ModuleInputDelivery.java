@@ -34,11 +34,14 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 public final class ModuleInputDelivery {
 
   /** What the delivery actor handles (node-local: it reads the local store). */
-  public sealed interface Command extends NoSerializationVerificationNeeded permits Poll, Outcome {}
+  public sealed interface Command extends NoSerializationVerificationNeeded permits Poll, Outcome, Acknowledged {}
 
   private enum Poll implements Command { INSTANCE }
 
   private record Outcome(DeviceSession.CloudToDeviceOutcome outcome) implements Command {}
+
+  /** The store wrote the acknowledgement of a delivered message ({@code failure} null), or could not. */
+  private record Acknowledged(String lockToken, Throwable failure) implements Command {}
 
   /**
    * @param pollInterval how often the queue is looked at when nothing else prompts it
@@ -89,6 +92,14 @@ public final class ModuleInputDelivery {
     return Behaviors.receive(Command.class)
         .onMessageEquals(Poll.INSTANCE, this::deliver)
         .onMessage(Outcome.class, this::onOutcome)
+        .onMessage(Acknowledged.class, a -> {
+          inflight.remove(a.lockToken());
+          if (a.failure() != null) {
+            // Delivered again after a restart: at least once.
+            context.getLog().warn("{}: could not acknowledge a delivered message in the store: {}", endpoint.sinkText(), a.failure().getMessage());
+          }
+          return deliver();
+        })
         .build();
   }
 
@@ -123,9 +134,11 @@ public final class ModuleInputDelivery {
       return Behaviors.same();
     }
     if (o.outcome().completed()) {
-      inflight.remove(o.outcome().lockToken());
-      store.acknowledge(endpoint, List.of(f.position()));
-      return deliver();
+      // It stays in flight until the store has written the acknowledgement: a read before that
+      // would return it again and it would be delivered twice.
+      String lockToken = o.outcome().lockToken();
+      context.pipeToSelf(store.acknowledge(endpoint, List.of(f.position())), (v, e) -> new Acknowledged(lockToken, e));
+      return Behaviors.same();
     }
     // Refused (the module's session queue is full): leave it in flight; it is resent after redeliverAfter.
     context.getLog().debug("{}: delivery of {} refused: {}", endpoint.sinkText(), o.outcome().lockToken(), o.outcome().detail());

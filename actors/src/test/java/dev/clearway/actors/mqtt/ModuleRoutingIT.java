@@ -64,6 +64,12 @@ class ModuleRoutingIT extends GatewayIT {
       // The module's PUBACK acknowledged it in the store: the input's queue drains.
       await().atMost(Duration.ofSeconds(10)).until(() ->
           gateway.gateway().store().next(new Endpoint.ModuleInput("filter", "input1"), 10, 1 << 20).isEmpty());
+
+      // Delivered once: a second message is the next thing on the input, not a repeat of the first.
+      leaf.sendEvent(new com.microsoft.azure.sdk.iot.device.Message("{\"t\":78}".getBytes(StandardCharsets.UTF_8)));
+      com.microsoft.azure.sdk.iot.device.Message next = onInput.poll(15, TimeUnit.SECONDS);
+      assertThat(next).as("the second message reached input1").isNotNull();
+      assertThat(new String(next.getBytes(), StandardCharsets.UTF_8)).isEqualTo("{\"t\":78}");
     } finally {
       leaf.close();
       module.close();
