@@ -122,6 +122,8 @@ public final class MqttConnection {
   private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
   private final Dependencies deps;
+  /** A message waits for the router and store; nothing is read meanwhile. */
+  private boolean awaitingIngress;
   private final ActorRef<ToDevice> toDevice;
   private final SharedKillSwitch socket;
   private final String remote;
@@ -296,8 +298,15 @@ public final class MqttConnection {
         .onMessage(IngressFailed.class, f -> close("the router did not accept a message: " + f.cause().getMessage(),
             GatewayCounters.DISCONNECT, "ingress_failed"))
         .onMessage(FromSession.class, this::onFromSession)
-        .onMessageEquals(KeepAliveExpired.INSTANCE, () -> close("no packet for 1.5 x keep-alive (" + keepAlive + ")",
-            GatewayCounters.DISCONNECT, "keep_alive"))
+        .onMessageEquals(KeepAliveExpired.INSTANCE, () -> {
+          if (awaitingIngress) {
+            // The silence is ours: nothing is read while a message waits for the store (a full
+            // store, say). Not the device's fault; wait another period.
+            timers.startSingleTimer(KEEP_ALIVE, KeepAliveExpired.INSTANCE, keepAlive);
+            return Behaviors.same();
+          }
+          return close("no packet for 1.5 x keep-alive (" + keepAlive + ")", GatewayCounters.DISCONNECT, "keep_alive");
+        })
         .onMessage(StreamCompleted.class, c -> disconnected("the device closed the connection"))
         .onMessage(StreamFailed.class, f -> disconnected("the connection failed: " + f.cause().getMessage()))
         .build();
@@ -365,6 +374,7 @@ public final class MqttConnection {
       }
       deps.counters().increment(GatewayCounters.MESSAGES_RECEIVED);
       // Hold the acknowledgement (and so the next read) until the message is stored.
+      awaitingIngress = true;
       context.pipeToSelf(deps.ingress().offer(message), (done, failure) ->
           failure == null ? new IngressAccepted(p) : new IngressFailed(p, failure));
       return Behaviors.same();
@@ -385,6 +395,7 @@ public final class MqttConnection {
   }
 
   private Behavior<Command> onIngressAccepted(IngressAccepted a) {
+    awaitingIngress = false;
     if (a.publish().qos() == 1) {
       send(new MqttPacket.PubAck(a.publish().packetId()));
     }
