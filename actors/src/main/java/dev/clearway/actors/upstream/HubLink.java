@@ -28,7 +28,6 @@ import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
-import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -129,7 +128,6 @@ public final class HubLink {
   private int failures;
   private org.apache.pekko.actor.ActorRef out;
   private SharedKillSwitch socket;
-  private ActorRef<Ack> ackTo;
   private int nextPacketId = 1;
   private int subscribePacketId;
   private final Map<Integer, Outgoing> inflight = new LinkedHashMap<>();
@@ -287,7 +285,6 @@ public final class HubLink {
 
   private Behavior<Command> onStreamInit(StreamInit i) {
     if (i.attempt() == attempt) {
-      ackTo = i.ackTo();
       i.ackTo().tell(Ack.INSTANCE);
     }
     return Behaviors.same();
@@ -546,7 +543,6 @@ public final class HubLink {
       // After the DISCONNECT had its chance to go out, the socket is closed whatever TLS waits for.
       context.getSystem().scheduler().scheduleOnce(Duration.ofSeconds(2), s::shutdown, context.getExecutionContext());
       out = null;
-      ackTo = null;
     }
     attempt++; // whatever the old pipeline still reports is stale now
     state = State.DISCONNECTED;
