@@ -84,10 +84,11 @@ public final class Gateway implements AutoCloseable {
   private final InetSocketAddress mqttAddress;
   private final Optional<ActorRef<UpstreamSink.Command>> upstreamSink;
   private final UpstreamStatus upstreamStatus;
+  private final Duration upstreamStopTimeout;
 
   private Gateway(ActorSystem<Void> system, GatewayTls tls, IdentityRegistry registry, MessageStore store, GatewayCounters counters,
       Ingress ingress, ActorRef<MqttListener.Command> mqttListener, InetSocketAddress mqttAddress,
-      Optional<ActorRef<UpstreamSink.Command>> upstreamSink, UpstreamStatus upstreamStatus) {
+      Optional<ActorRef<UpstreamSink.Command>> upstreamSink, UpstreamStatus upstreamStatus, Duration upstreamStopTimeout) {
     this.system = system;
     this.tls = tls;
     this.registry = registry;
@@ -98,6 +99,7 @@ public final class Gateway implements AutoCloseable {
     this.mqttAddress = mqttAddress;
     this.upstreamSink = upstreamSink;
     this.upstreamStatus = upstreamStatus;
+    this.upstreamStopTimeout = upstreamStopTimeout;
   }
 
   /** A start that cannot go ahead: one line per reason, for the operator. */
@@ -227,7 +229,7 @@ public final class Gateway implements AutoCloseable {
       InetSocketAddress address = bound.get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
       log.info("Gateway {} started; devices trust {}", tlsSettings.hostname(), tls.trustBundle().toAbsolutePath());
       return new Gateway(system, tls, registry, store, counters, ingressReady.get(), listenerReady.get(), address,
-          sinkReady.get(), upstreamStatus);
+          sinkReady.get(), upstreamStatus, upstream.stopTimeout());
     } catch (ExecutionException | TimeoutException e) {
       system.terminate();
       store.close();
@@ -318,7 +320,8 @@ public final class Gateway implements AutoCloseable {
         // The links close; confirmations that arrived are acknowledged in the store before it closes.
         CompletableFuture<Done> sinkStopped = new CompletableFuture<>();
         upstreamSink.get().tell(new UpstreamSink.Stop(sinkStopped));
-        sinkStopped.get(10, TimeUnit.SECONDS);
+        // The sink gives up on its links after clearway.upstream.stop-timeout; a second more for its answer.
+        sinkStopped.get(upstreamStopTimeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
       }
     } catch (ExecutionException | TimeoutException e) {
       log.warn("Shutdown did not finish cleanly: {}", e.toString());

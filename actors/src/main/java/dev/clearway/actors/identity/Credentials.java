@@ -76,7 +76,12 @@ public sealed interface Credentials {
     }
   }
 
-  private static void requireBase64(String key, String what) {
+  /**
+   * Checks a symmetric key: base64 of at least 16 bytes.
+   *
+   * @throws IllegalArgumentException naming {@code what} otherwise
+   */
+  public static void requireBase64(String key, String what) {
     try {
       if (Base64.getDecoder().decode(key).length < 16) {
         throw new IllegalArgumentException("the " + what + " must decode to at least 16 bytes");

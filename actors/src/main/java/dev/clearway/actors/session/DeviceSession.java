@@ -177,8 +177,6 @@ public final class DeviceSession extends AbstractBehavior<DeviceSession.Command>
   /** A direct-method request for a subscribed device; answer with {@link MethodResponse}. */
   public record MethodRequest(String requestId, String method, byte[] payload) implements Notification {}
 
-  private static final int MAX_HELD_TWIN_GETS = 16;
-
   private final String identity;
   private final SessionSettings settings;
   private final TwinKeeper twins;
@@ -228,10 +226,8 @@ public final class DeviceSession extends AbstractBehavior<DeviceSession.Command>
         return;
       }
       ObjectNode doc = TwinDocument.parseObject(kept.get());
-      ObjectNode d = (ObjectNode) doc.path("desired");
-      ObjectNode r = (ObjectNode) doc.path("reported");
-      desired = TwinDocument.of(d.toString(), d.path("$version").asLong(0));
-      reported = TwinDocument.of(r.toString(), r.path("$version").asLong(0));
+      desired = TwinDocument.withOwnVersion(doc.path("desired"));
+      reported = TwinDocument.withOwnVersion(doc.path("reported"));
       twinKnown = doc.path("known").asBoolean(false);
       if (doc.get("unsynced") instanceof ObjectNode unsynced) {
         unsyncedReported = unsynced;
@@ -245,14 +241,14 @@ public final class DeviceSession extends AbstractBehavior<DeviceSession.Command>
 
   private void keepTwin() {
     try {
-      ObjectNode doc = TwinDocument.parseObject(TwinDocument.twinJson(desired, reported));
+      ObjectNode doc = TwinDocument.twinNode(desired, reported);
       doc.put("known", twinKnown);
       if (unsyncedReported != null) {
         doc.set("unsynced", unsyncedReported);
         doc.put("sequence", reportedSequence);
       }
       twins.save(identity, TwinDocument.toBytes(doc));
-    } catch (TwinDocument.InvalidTwinException | RuntimeException e) {
+    } catch (RuntimeException e) {
       getContext().getLog().warn("{}: could not keep the twin: {}", identity, e.getMessage());
     }
   }
@@ -384,7 +380,7 @@ public final class DeviceSession extends AbstractBehavior<DeviceSession.Command>
   private Behavior<Command> onTwinGet(TwinGet g) {
     if (twinKnown) {
       g.connection().tell(new TwinResponse(g.requestId(), 200, 0, TwinDocument.twinJson(desired, reported)));
-    } else if (uplink != null && heldTwinGets.size() < MAX_HELD_TWIN_GETS) {
+    } else if (uplink != null && heldTwinGets.size() < settings.maxHeldTwinGets()) {
       heldTwinGets.add(g); // answered when the hub's twin arrives
       uplink.tell(new RefreshTwin(getContext().getSelf()));
     } else {

@@ -13,7 +13,8 @@ public record SessionSettings(
     int maxInflightCloudToDevice,
     int maxPendingMethods,
     Duration defaultMethodTimeout,
-    int maxTwinBytes) {
+    int maxTwinBytes,
+    int maxHeldTwinGets) {
 
   public static SessionSettings fromConfig(Config root) {
     SettingsReader r = new SettingsReader(root, "clearway.sessions");
@@ -23,6 +24,7 @@ public record SessionSettings(
         r.intIn("max-pending-methods", 1, 10_000),
         // PROTOCOL.md, Limits: a method's timeout is 5-300 s.
         r.durationIn("default-method-timeout", Duration.ofSeconds(5), Duration.ofSeconds(300)),
-        r.bytesUpTo("max-twin-size", 1 << 20));
+        r.bytesUpTo("max-twin-size", 1 << 20),
+        r.intIn("max-held-twin-gets", 0, 1_000));
   }
 }

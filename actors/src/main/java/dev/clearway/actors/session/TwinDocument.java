@@ -36,6 +36,20 @@ public final class TwinDocument {
     return new TwinDocument(node, version);
   }
 
+  /**
+   * A side as a JSON object carrying its own {@code $version} (as {@link #withVersion()} writes it);
+   * 0 when it has none.
+   */
+  public static TwinDocument withOwnVersion(JsonNode side) throws InvalidTwinException {
+    if (!(side instanceof ObjectNode node)) {
+      throw new InvalidTwinException("a twin side must be a JSON object");
+    }
+    ObjectNode properties = node.deepCopy();
+    long version = properties.path("$version").asLong(0);
+    properties.remove("$version");
+    return new TwinDocument(properties, version);
+  }
+
   /** A patch a device or the hub sent, or the reason it is refused. */
   public static final class InvalidTwinException extends Exception {
     private static final long serialVersionUID = 1L;
@@ -127,10 +141,15 @@ public final class TwinDocument {
 
   /** {@code {"desired":{…,"$version":n},"reported":{…,"$version":m}}}: IoT Hub's twin GET answer. */
   public static byte[] twinJson(TwinDocument desired, TwinDocument reported) {
+    return toBytes(twinNode(desired, reported));
+  }
+
+  /** The same as a tree, for callers that add to it. */
+  public static ObjectNode twinNode(TwinDocument desired, TwinDocument reported) {
     ObjectNode twin = JSON.createObjectNode();
     twin.set("desired", desired.withVersion());
     twin.set("reported", reported.withVersion());
-    return toBytes(twin);
+    return twin;
   }
 
   /** The JSON text of a node. */

@@ -2,6 +2,7 @@ package dev.clearway.actors.upstream;
 
 import dev.clearway.actors.metrics.GatewayCounters;
 import dev.clearway.actors.session.DeviceSession;
+import dev.clearway.actors.session.TwinDocument;
 import dev.clearway.routes.Message;
 import dev.clearway.streams.iothub.HubTopics;
 import dev.clearway.streams.iothub.PropertyBag;
@@ -107,8 +108,6 @@ public final class HubLink {
       ClusterSharding sharding, GatewayCounters counters, Clock clock, ActorRef<UpstreamSink.Command> sink) {}
 
   private enum State { DISCONNECTED, CONNECTING, SUBSCRIBING, UP, CLOSED }
-
-  private static final int CONFIRM_BATCH = 64;
 
   /** The longest a method call can take (IoT Hub's limit, 300 s) and a margin: the session answers 504 itself before. */
   private static final Duration METHOD_ANSWER_TIMEOUT = Duration.ofSeconds(310);
@@ -363,7 +362,7 @@ public final class HubLink {
       Outgoing o = inflight.remove(ack.packetId());
       if (o != null) {
         confirmed.add(o.position());
-        if (confirmed.size() >= CONFIRM_BATCH || inflight.isEmpty()) {
+        if (confirmed.size() >= deps.settings().batchMaxMessages() || inflight.isEmpty()) {
           flushConfirmed();
         }
       }
@@ -440,13 +439,13 @@ public final class HubLink {
         return;
       }
       try {
-        var twin = new com.fasterxml.jackson.databind.ObjectMapper().readTree(body.toArray());
+        var twin = TwinDocument.parseObject(body.toArray());
         var desired = twin.path("desired");
         var reported = twin.path("reported");
         request.session().tell(new DeviceSession.TwinFromHub(desired.toString(), desired.path("$version").asLong(0),
             reported.toString(), reported.path("$version").asLong(0)));
-      } catch (java.io.IOException e) {
-        context.getLog().warn("{}: the hub's twin is not JSON: {}", identity, e.getMessage());
+      } catch (TwinDocument.InvalidTwinException e) {
+        context.getLog().warn("{}: the hub's twin could not be read: {}", identity, e.getMessage());
       }
     } else if (t.status() >= 200 && t.status() < 300) {
       request.session().tell(new DeviceSession.ReportedSynced(request.sequence(), t.version().orElse(0L)));
@@ -541,7 +540,7 @@ public final class HubLink {
       out.tell(Close.INSTANCE, org.apache.pekko.actor.ActorRef.noSender());
       SharedKillSwitch s = socket;
       // After the DISCONNECT had its chance to go out, the socket is closed whatever TLS waits for.
-      context.getSystem().scheduler().scheduleOnce(Duration.ofSeconds(2), s::shutdown, context.getExecutionContext());
+      context.getSystem().scheduler().scheduleOnce(deps.settings().closeLinger(), s::shutdown, context.getExecutionContext());
       out = null;
     }
     attempt++; // whatever the old pipeline still reports is stale now

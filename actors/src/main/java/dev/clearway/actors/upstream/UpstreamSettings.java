@@ -3,11 +3,11 @@ package dev.clearway.actors.upstream;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import dev.clearway.actors.config.SettingsReader;
+import dev.clearway.actors.identity.Credentials;
 import dev.clearway.tls.TlsSettings;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.Optional;
 
 /**
@@ -43,6 +43,8 @@ public record UpstreamSettings(
     Duration keepAlive,
     Duration tokenTimeToLive,
     int outboundBuffer,
+    Duration closeLinger,
+    Duration stopTimeout,
     Duration minBackoff,
     Duration maxBackoff,
     double randomFactor) {
@@ -56,9 +58,7 @@ public record UpstreamSettings(
     String key = root.getString("clearway.hub.shared-access-key").trim();
     if (!key.isEmpty()) {
       try {
-        if (Base64.getDecoder().decode(key).length < 16) {
-          throw new IllegalArgumentException("clearway.hub.shared-access-key: must decode to at least 16 bytes");
-        }
+        Credentials.requireBase64(key, "key");
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException("clearway.hub.shared-access-key: is not valid base64 of at least 16 bytes");
       }
@@ -100,6 +100,8 @@ public record UpstreamSettings(
         r.durationIn("keep-alive", Duration.ofSeconds(2), Duration.ofSeconds(65_535)),
         r.durationIn("token-time-to-live", Duration.ofSeconds(10), Duration.ofDays(365)),
         r.intIn("outbound-buffer", 16, 1_000_000),
+        r.positiveDuration("close-linger"),
+        r.positiveDuration("stop-timeout"),
         minBackoff, maxBackoff, randomFactor);
   }
 

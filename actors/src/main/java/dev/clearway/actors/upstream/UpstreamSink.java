@@ -13,7 +13,6 @@ import dev.clearway.tls.ClientTls;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -427,7 +426,7 @@ public final class UpstreamSink {
     closing = links.size();
     links.clear();
     // Closed links answer LinkClosed; count them down, and do not wait for ever.
-    timers.startSingleTimer("stop-timeout", Pump.POLL, Duration.ofSeconds(5));
+    timers.startSingleTimer("stop-timeout", Pump.POLL, settings.stopTimeout());
     return Behaviors.receive(Command.class)
         .onMessage(LinkClosed.class, c -> {
           closing--;

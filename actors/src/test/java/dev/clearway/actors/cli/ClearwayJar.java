@@ -46,4 +46,22 @@ public final class ClearwayJar {
         .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
         .redirectErrorStream(true).redirectOutput(log.toFile()).start();
   }
+
+  private static final java.util.regex.Pattern LISTENING = java.util.regex.Pattern.compile("MQTT/TLS on /127\\.0\\.0\\.1:(\\d+)");
+
+  /** The MQTT port {@code clearway run} logged once it had started (it was told port 0); fails if it exits or takes over 60 s. */
+  public static int awaitListeningPort(Path log, Process gateway) throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (System.nanoTime() < deadline) {
+      java.util.regex.Matcher m = LISTENING.matcher(Files.readString(log));
+      if (m.find()) {
+        return Integer.parseInt(m.group(1));
+      }
+      if (!gateway.isAlive()) {
+        throw new AssertionError("the gateway exited with " + gateway.exitValue() + ":\n" + Files.readString(log));
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("the gateway did not start listening within 60 s:\n" + Files.readString(log));
+  }
 }

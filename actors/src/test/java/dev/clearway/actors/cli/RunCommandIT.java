@@ -19,8 +19,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,7 +28,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class RunCommandIT {
   private static final String HUB = "run-test-hub.azure-devices.net";
-  private static final Pattern LISTENING = Pattern.compile("MQTT/TLS on /127\\.0\\.0\\.1:(\\d+)");
   @TempDir Path dir;
 
   @Test
@@ -49,7 +46,7 @@ class RunCommandIT {
     Path log = dir.resolve("gateway.log");
     Process gateway = ClearwayJar.start(dir, log, "run", "--config", config.toString(), "--data-dir", data.toString());
     try {
-      int port = awaitPort(log, gateway);
+      int port = ClearwayJar.awaitListeningPort(log, gateway);
       assertThat(Files.readString(log)).contains("devices must trust the root CA " + data.toAbsolutePath().resolve("certs/azure-iot-test-only.root.ca.cert.pem"));
 
       ClearwayJar.Result added = ClearwayJar.run(dir, "devices", "add", "--config", config.toString(), "--data-dir", data.toString(),
@@ -85,20 +82,5 @@ class RunCommandIT {
     } finally {
       gateway.destroyForcibly();
     }
-  }
-
-  private static int awaitPort(Path log, Process gateway) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (System.nanoTime() < deadline) {
-      Matcher m = LISTENING.matcher(Files.readString(log));
-      if (m.find()) {
-        return Integer.parseInt(m.group(1));
-      }
-      if (!gateway.isAlive()) {
-        throw new AssertionError("the gateway exited with " + gateway.exitValue() + ":\n" + Files.readString(log));
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("the gateway did not start listening within 60 s:\n" + Files.readString(log));
   }
 }

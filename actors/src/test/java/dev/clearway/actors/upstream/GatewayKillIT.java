@@ -23,8 +23,6 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,7 +39,6 @@ import org.slf4j.LoggerFactory;
 class GatewayKillIT {
   private static final Logger log = LoggerFactory.getLogger(GatewayKillIT.class);
   private static final String HUB = GatewayFixture.HUB;
-  private static final Pattern LISTENING = Pattern.compile("MQTT/TLS on /127\\.0\\.0\\.1:(\\d+)");
   private static final int DEVICES = 20;
 
   @TempDir Path dir;
@@ -80,7 +77,7 @@ class GatewayKillIT {
       Process second = null;
       try {
         first = ClearwayJar.start(dir, dir.resolve("gateway-1.log"), "run", "--config", config.toString(), "--data-dir", data.toString());
-        port.set(awaitPort(dir.resolve("gateway-1.log"), first));
+        port.set(ClearwayJar.awaitListeningPort(dir.resolve("gateway-1.log"), first));
         trust.set(GatewayFixture.trusting(Pem.readCertificates(data.resolve("certs/azure-iot-test-only.root.ca.cert.pem"))));
 
         try (TelemetryLoad load = new TelemetryLoad(HUB, devices, port::get, trust::get).pause(Duration.ofMillis(10)).window(8)) {
@@ -97,7 +94,7 @@ class GatewayKillIT {
           int ackedByFirst = load.ackedCount(); // every PUBACK the first process gave
 
           second = ClearwayJar.start(dir, dir.resolve("gateway-2.log"), "run", "--config", config.toString(), "--data-dir", data.toString());
-          port.set(awaitPort(dir.resolve("gateway-2.log"), second));
+          port.set(ClearwayJar.awaitListeningPort(dir.resolve("gateway-2.log"), second));
           Instant restarted = Instant.now();
           int connectsAtRestart = load.connects();
           Thread.sleep(6_000);
@@ -133,20 +130,5 @@ class GatewayKillIT {
       p.destroyForcibly();
       p.waitFor(10, TimeUnit.SECONDS);
     }
-  }
-
-  private static int awaitPort(Path log, Process gateway) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (System.nanoTime() < deadline) {
-      Matcher m = LISTENING.matcher(Files.readString(log));
-      if (m.find()) {
-        return Integer.parseInt(m.group(1));
-      }
-      if (!gateway.isAlive()) {
-        throw new AssertionError("the gateway exited with " + gateway.exitValue() + ":\n" + Files.readString(log));
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("the gateway did not start listening within 60 s:\n" + Files.readString(log));
   }
 }

@@ -8,7 +8,6 @@ import com.typesafe.config.ConfigFactory;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /** The uplink's settings: the keys and defaults, and one clear line for each wrong value. */
@@ -88,6 +87,6 @@ class UpstreamSettingsTest {
     assertThat(status.offlineEpisodes()).isEqualTo(2);
     assertThat(status.offlineDuration(t0.plusSeconds(41))).isEqualTo(Duration.ofSeconds(31));
     assertThat(status.since()).isEqualTo(t0.plusSeconds(40));
-    assertThat(Optional.of(status.connectivity())).contains(UpstreamStatus.Connectivity.OFFLINE);
+    assertThat(status.connectivity()).isEqualTo(UpstreamStatus.Connectivity.OFFLINE);
   }
 }
