@@ -11,6 +11,7 @@ import com.microsoft.azure.sdk.iot.device.twin.DirectMethodResponse;
 import com.microsoft.azure.sdk.iot.device.twin.Twin;
 import com.microsoft.azure.sdk.iot.device.twin.TwinCollection;
 import dev.clearway.actors.GatewayFixture;
+import dev.clearway.actors.AzureSdkTwin;
 import dev.clearway.actors.GatewayIT;
 import dev.clearway.actors.identity.Credentials;
 import dev.clearway.actors.session.DeviceSession;
@@ -80,7 +81,7 @@ class AzureSdkCloudFeaturesIT extends GatewayIT {
       // The SDK insists on the desired-properties subscription before a twin GET.
       client.subscribeToDesiredProperties((t, context) -> desiredUpdates.add(t), null);
 
-      Twin twin = client.getTwin();
+      Twin twin = AzureSdkTwin.getTwin(client);
       assertThat(((Number) twin.getDesiredProperties().get("interval")).intValue()).isEqualTo(10);
       assertThat(twin.getDesiredProperties().getVersion()).isEqualTo(4);
       assertThat(twin.getReportedProperties()).containsEntry("firmware", "1.0");
@@ -88,8 +89,9 @@ class AzureSdkCloudFeaturesIT extends GatewayIT {
       TwinCollection reported = new TwinCollection();
       reported.put("firmware", "1.1");
       reported.put("battery", 87);
-      var response = client.updateReportedProperties(reported);
-      assertThat(response.getVersion()).isEqualTo(8);
+      AzureSdkTwin.Reported response = AzureSdkTwin.updateReportedProperties(client, reported);
+      // 8, unless the SDK lost an answer and the patch went a second time (a version per patch).
+      assertThat(response.response().getVersion()).isEqualTo(7 + response.attempts());
 
       session("twin-device").tell(new DeviceSession.DesiredPatchFromHub(5, "{\"interval\":30}"));
       Twin update = desiredUpdates.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
