@@ -290,6 +290,14 @@ public final class Gateway implements AutoCloseable {
   private static void stopAfterFailedStart(ActorSystem<Void> system, StoreGauges storeGauges, GatewayCounters counters, MessageStore store,
       GatewayTls tls) {
     system.terminate();
+    try {
+      // The actors that read the store (the uplink) stop before it closes.
+      system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      log.warn("The actor system did not stop within 30 s: {}", e.toString());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     storeGauges.close();
     counters.close();
     store.close();

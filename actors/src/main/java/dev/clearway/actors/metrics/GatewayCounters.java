@@ -57,6 +57,14 @@ public final class GatewayCounters implements AutoCloseable {
   /** Uplink connection attempts that failed, by reason. */
   public static final String UPSTREAM_CONNECT_FAILED = "upstream_connect_failed";
 
+  /** The reasons of {@link #UPSTREAM_CONNECT_FAILED}: the hub refused the CONNECT, could not be reached (or dropped the connection), other. */
+  public static final String UPSTREAM_REFUSED = "refused";
+  public static final String UPSTREAM_UNREACHABLE = "unreachable";
+  public static final String UPSTREAM_OTHER = "other";
+  /** The operations of {@link #UNAUTHORIZED_TOPIC}. */
+  public static final String TOPIC_PUBLISH = "publish";
+  public static final String TOPIC_SUBSCRIBE = "subscribe";
+
   // Label names, as IoT Edge's hub writes them.
   static final String ID = "id";
   static final String REASON = "reason";
@@ -137,7 +145,15 @@ public final class GatewayCounters implements AutoCloseable {
     Gauge.builder("edgehub.connected.clients", connected, AtomicLong::get)
         .description("Current number of clients connected to the gateway").register(registry);
     offlineDuration = timer(OFFLINE_DURATION, "Time the gateway was offline, per offline period", Tags.of(ID, OWN_ID));
-    counter(FAMILIES.get(CONNECTIONS_REFUSED_AT_LIMIT), Tags.empty()); // shown at zero from the start
+    // Counters with a closed set of labels are shown at zero from the start: a series that appears
+    // only with its first event breaks rate() and alerts until then.
+    counter(FAMILIES.get(CONNECTIONS_REFUSED_AT_LIMIT), Tags.empty());
+    for (String operation : new String[] {TOPIC_PUBLISH, TOPIC_SUBSCRIBE}) {
+      counter(FAMILIES.get(UNAUTHORIZED_TOPIC), Tags.of(FAMILIES.get(UNAUTHORIZED_TOPIC).label(), operation));
+    }
+    for (String reason : new String[] {UPSTREAM_REFUSED, UPSTREAM_UNREACHABLE, UPSTREAM_OTHER}) {
+      counter(FAMILIES.get(UPSTREAM_CONNECT_FAILED), Tags.of(REASON, reason));
+    }
   }
 
   /** The registry every meter is in. */

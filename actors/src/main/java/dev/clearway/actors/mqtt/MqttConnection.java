@@ -366,7 +366,7 @@ public final class MqttConnection {
     }
     DeviceTopics.Publish parsed = DeviceTopics.parsePublish(p.topic(), identity.deviceId(), identity.moduleId());
     if (parsed instanceof DeviceTopics.Foreign foreign) {
-      return closeForTopic(foreign.reason(), "publish");
+      return closeForTopic(foreign.reason(), GatewayCounters.TOPIC_PUBLISH);
     }
     if (parsed instanceof DeviceTopics.Unsupported u) {
       return closeForProtocol(u.reason(), "unsupported_topic");
@@ -420,7 +420,7 @@ public final class MqttConnection {
     for (MqttPacket.Subscription sub : s.subscriptions()) {
       DeviceTopics.SubscriptionParse parsed = DeviceTopics.parseSubscription(sub.topicFilter(), identity.deviceId(), identity.moduleId());
       if (parsed.foreign()) {
-        return closeForTopic(parsed.refusal(), "subscribe");
+        return closeForTopic(parsed.refusal(), GatewayCounters.TOPIC_SUBSCRIBE);
       }
       if (parsed.subscription().isEmpty()) {
         context.getLog().info("{}: refused subscription: {}", identity.id(), parsed.refusal());

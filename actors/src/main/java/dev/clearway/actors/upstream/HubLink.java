@@ -330,7 +330,7 @@ public final class HubLink {
         case MqttPacket.ConnAck.SERVER_UNAVAILABLE -> "server unavailable";
         default -> "return code " + ack.returnCode();
       };
-      deps.counters().increment(GatewayCounters.UPSTREAM_CONNECT_FAILED, "refused");
+      deps.counters().increment(GatewayCounters.UPSTREAM_CONNECT_FAILED, GatewayCounters.UPSTREAM_REFUSED);
       disconnect();
       failed("the hub refused " + identity + ": " + why, ack.returnCode() == MqttPacket.ConnAck.SERVER_UNAVAILABLE);
       return;
@@ -513,7 +513,8 @@ public final class HubLink {
 
   /** The connection failed or was lost: report, return what is unconfirmed, retry after a backoff. */
   private void lost(String reason, boolean hubUnreachable) {
-    deps.counters().increment(GatewayCounters.UPSTREAM_CONNECT_FAILED, hubUnreachable ? "unreachable" : "other");
+    deps.counters().increment(GatewayCounters.UPSTREAM_CONNECT_FAILED,
+        hubUnreachable ? GatewayCounters.UPSTREAM_UNREACHABLE : GatewayCounters.UPSTREAM_OTHER);
     disconnect();
     failed(reason, hubUnreachable);
   }
