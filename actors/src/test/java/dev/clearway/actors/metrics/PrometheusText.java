@@ -13,8 +13,10 @@ import java.util.regex.Pattern;
  * A strict reader of Prometheus' text exposition format 0.0.4, written from the format's
  * specification: every line must be a {@code # HELP}, a {@code # TYPE}, another comment, empty, or
  * a sample {@code name{label="value",…} value [timestamp]}; every sample must belong to the metric
- * family its {@code # TYPE} line announced (with the suffixes its type allows), each family is
- * announced once and its samples come together. Anything else fails with the line named.
+ * family the last {@code # TYPE} line announced (with the suffixes its type allows) and each
+ * family is announced once, so its samples come together. Stricter than the format in one way: a
+ * sample without a TYPE line (untyped) is refused, as Micrometer always writes one. Anything else
+ * fails with the line named.
  */
 public final class PrometheusText {
   private static final String NAME = "[a-zA-Z_:][a-zA-Z0-9_:]*";
@@ -36,7 +38,6 @@ public final class PrometheusText {
     }
     List<Sample> samples = new ArrayList<>();
     Set<String> typed = new HashSet<>();
-    Set<String> closed = new HashSet<>();
     String family = null;
     String type = null;
     int n = 0;
@@ -50,22 +51,18 @@ public final class PrometheusText {
         if (!typed.add(m.group(1))) {
           throw bad(n, line, "a second TYPE line for " + m.group(1));
         }
-        if (family != null) {
-          closed.add(family);
-        }
         family = m.group(1);
         type = m.group(2);
       } else if ((m = HELP.matcher(line)).matches()) {
         checkEscapes(n, line, m.group(2));
+      } else if (line.startsWith("# TYPE ") || line.startsWith("# HELP ")) {
+        throw bad(n, line, "a malformed " + line.substring(2, 6) + " line");
       } else if (line.startsWith("#")) {
         continue; // another comment
       } else if ((m = SAMPLE.matcher(line)).matches()) {
         String name = m.group(1);
         if (family == null || !belongs(name, family, type)) {
           throw bad(n, line, "a sample outside the family announced last (" + family + ", " + type + ")");
-        }
-        if (closed.contains(family)) {
-          throw bad(n, line, "samples of " + family + " are not together");
         }
         if (!VALUE.matcher(m.group(4)).matches()) {
           throw bad(n, line, "not a value: " + m.group(4));
