@@ -22,7 +22,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.ToDoubleFunction;
 
 /**
  * The gateway's meters, on a Micrometer registry: IoT Edge's hub metrics ({@code edgehub_*}, with
@@ -124,8 +126,8 @@ public final class GatewayCounters implements AutoCloseable {
   private final LabelFolding routeNames;
   private final AtomicLong connected = new AtomicLong();
   private final Timer offlineDuration;
-  private final java.util.concurrent.ConcurrentHashMap<String, ConnectionMeters> connections = new java.util.concurrent.ConcurrentHashMap<>();
-  private final java.util.concurrent.ConcurrentHashMap<SenderKey, SendMeters> senders = new java.util.concurrent.ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, ConnectionMeters> connections = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<SenderKey, SendMeters> senders = new ConcurrentHashMap<>();
   private JvmGcMetrics gc;
 
   private record SenderKey(String from, String to, String toInput) {}
@@ -238,7 +240,7 @@ public final class GatewayCounters implements AutoCloseable {
   }
 
   /** Exports messages whose time-to-live ran out in the store: {@code edgehub_messages_dropped_total{reason="ttl_expiry"}}. */
-  public <T> void droppedByExpiry(T source, java.util.function.ToDoubleFunction<T> expired) {
+  public <T> void droppedByExpiry(T source, ToDoubleFunction<T> expired) {
     Family f = FAMILIES.get(MESSAGES_DROPPED);
     // The store removes expired references without decoding the messages: their origin is unknown.
     FunctionCounter.builder(f.meter(), source, expired).description(f.description())

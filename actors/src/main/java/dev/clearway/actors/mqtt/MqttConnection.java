@@ -509,7 +509,7 @@ public final class MqttConnection {
   private Behavior<Command> refuse(String clientId, int returnCode, String reason, String detail) {
     send(new MqttPacket.ConnAck(false, returnCode));
     deps.counters().connectFailed(clientId, reason);
-    return close("refused (CONNACK " + returnCode + "): " + detail, null);
+    return close("refused (CONNACK " + returnCode + "): " + detail, null); // never connected: no disconnect
   }
 
   /** Closes for a protocol violation or a timeout, counted as {@code protocol_error{kind}}. */
