@@ -6,6 +6,10 @@ import dev.clearway.actors.config.SettingsReader;
 import dev.clearway.actors.identity.Authenticator;
 import dev.clearway.actors.identity.IdentityRegistry;
 import dev.clearway.actors.metrics.GatewayCounters;
+import dev.clearway.actors.metrics.MetricsServer;
+import dev.clearway.actors.metrics.MetricsSettings;
+import dev.clearway.actors.metrics.Readiness;
+import dev.clearway.actors.metrics.StoreGauges;
 import dev.clearway.actors.mqtt.MqttConnection;
 import dev.clearway.actors.mqtt.MqttListener;
 import dev.clearway.actors.mqtt.MqttListenerSettings;
@@ -27,12 +31,15 @@ import dev.clearway.routes.RouteSettings;
 import dev.clearway.streams.router.Ingress;
 import dev.clearway.streams.router.Router;
 import dev.clearway.streams.store.MessageStore;
+import dev.clearway.streams.store.QueueId;
 import dev.clearway.streams.store.StoreSettings;
 import dev.clearway.streams.store.StoredRef;
 import dev.clearway.tls.ClientTls;
 import dev.clearway.tls.GatewayTls;
 import dev.clearway.tls.TlsSettings;
 import dev.clearway.tls.TlsStartupException;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -41,7 +48,9 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.concurrent.CompletableFuture;
@@ -65,7 +74,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One running gateway: its TLS identity, identity registry, actor system (a one-node Pekko cluster
- * unless seed nodes are configured), device sessions, router ingress and listeners.
+ * unless seed nodes are configured), device sessions, router ingress and listeners, and the
+ * metrics and health endpoints.
  *
  * <p>{@link #close()} shuts down gracefully: stop accepting connections, let the ingress hand what
  * it holds to the router, then stop the actor system.
@@ -85,10 +95,15 @@ public final class Gateway implements AutoCloseable {
   private final Optional<ActorRef<UpstreamSink.Command>> upstreamSink;
   private final UpstreamStatus upstreamStatus;
   private final Duration upstreamStopTimeout;
+  private final Observability observability;
+
+  /** The metrics and health side: the registry's gauges of the store, readiness, the HTTP endpoints (if enabled). */
+  private record Observability(StoreGauges storeGauges, AtomicBoolean mqttBound, Optional<MetricsServer> server) {}
 
   private Gateway(ActorSystem<Void> system, GatewayTls tls, IdentityRegistry registry, MessageStore store, GatewayCounters counters,
       Ingress ingress, ActorRef<MqttListener.Command> mqttListener, InetSocketAddress mqttAddress,
-      Optional<ActorRef<UpstreamSink.Command>> upstreamSink, UpstreamStatus upstreamStatus, Duration upstreamStopTimeout) {
+      Optional<ActorRef<UpstreamSink.Command>> upstreamSink, UpstreamStatus upstreamStatus, Duration upstreamStopTimeout,
+      Observability observability) {
     this.system = system;
     this.tls = tls;
     this.registry = registry;
@@ -100,6 +115,7 @@ public final class Gateway implements AutoCloseable {
     this.upstreamSink = upstreamSink;
     this.upstreamStatus = upstreamStatus;
     this.upstreamStopTimeout = upstreamStopTimeout;
+    this.observability = observability;
   }
 
   /** A start that cannot go ahead: one line per reason, for the operator. */
@@ -130,6 +146,14 @@ public final class Gateway implements AutoCloseable {
     }
     routes.warnings().forEach(w -> log.warn("routes: {}", w));
     AtomicReference<RouteSet> currentRoutes = new AtomicReference<>(routes);
+    MetricsSettings metrics;
+    StoreSettings storeSettings;
+    try {
+      metrics = MetricsSettings.fromConfig(config);
+      storeSettings = StoreSettings.create(config);
+    } catch (RuntimeException e) {
+      throw new StartException(e.getMessage(), e);
+    }
     TlsSettings tlsSettings = TlsSettings.fromConfig(config);
     GatewayTls tls;
     try {
@@ -141,7 +165,7 @@ public final class Gateway implements AutoCloseable {
     MessageStore store;
     try {
       registry = IdentityRegistry.open(dataDir, config.getDuration("clearway.identities.reload-check-interval"), clock);
-      store = MessageStore.open(dataDir.resolve("store"), StoreSettings.create(config), clock);
+      store = MessageStore.open(dataDir.resolve("store"), storeSettings, clock);
     } catch (IdentityRegistry.RegistryException | RuntimeException e) {
       tls.close();
       throw new StartException(e.getMessage(), e);
@@ -153,7 +177,15 @@ public final class Gateway implements AutoCloseable {
     }
     hosts.add(tlsSettings.hostname());
     Authenticator authenticator = new Authenticator(registry, hosts, tls::trustedRoots, clock);
-    GatewayCounters counters = new GatewayCounters();
+    PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    meters.throwExceptionOnRegistrationFailure(); // two meters of one name with different labels are a bug: fail the tests
+    // The labels every IoT Edge metric carries; instance_number tells one run's series from the next.
+    meters.config().commonTags("iothub", hub, "edge_device", config.getString("clearway.hub.device-id").trim(),
+        "instance_number", UUID.randomUUID().toString());
+    GatewayCounters counters = new GatewayCounters(meters, metrics.maxLabelValues(), metrics.quantileWindow());
+    if (metrics.enabled()) {
+      counters.bindJvmAndProcess();
+    }
     UpstreamSettings upstream;
     Optional<ClientTls> uplinkTls;
     try {
@@ -167,6 +199,13 @@ public final class Gateway implements AutoCloseable {
     }
     UpstreamStatus upstreamStatus = new UpstreamStatus(
         upstream.enabled() ? UpstreamStatus.Connectivity.UNKNOWN : UpstreamStatus.Connectivity.DISABLED, clock.instant());
+    counters.watchUpstream(upstreamStatus, clock);
+    StoreGauges storeGauges = new StoreGauges(meters, store, storeSettings.maxSize(),
+        routes.rules().stream().map(r -> new QueueId(r.sink(), r.priority())).toList(), counters);
+    AtomicBoolean mqttBound = new AtomicBoolean();
+    Readiness readiness = new Readiness()
+        .require("the MQTT listener is not bound", mqttBound::get)
+        .require("the store is not open", store::isOpen);
     if (!upstream.enabled() && routes.rules().stream().anyMatch(r -> r.sink() instanceof Endpoint.Upstream)) {
       log.warn("Routes send to $upstream, but clearway.hub.hostname is not set: those messages stay in the store (until their time-to-live)");
     }
@@ -204,7 +243,7 @@ public final class Gateway implements AutoCloseable {
       Ingress ingress = Ingress.start(materializer, config.getInt("clearway.ingress.buffer-size"), mqtt.maxConnections(),
           Router.storing(currentRoutes::get, store, config.getInt("clearway.ingress.router-parallelism"), (message, ref) -> {
             if (!ref.stored()) {
-              counters.increment(GatewayCounters.MESSAGES_DROPPED, "no_route"); // acknowledged, routed nowhere
+              counters.dropped(message, "no_route"); // acknowledged, routed nowhere
             } else if (sink != null) {
               sink.tell(UpstreamSink.Stored.INSTANCE);
             }
@@ -212,10 +251,11 @@ public final class Gateway implements AutoCloseable {
           }));
       ingressReady.complete(ingress);
       Set<Endpoint.ModuleInput> delivering = ConcurrentHashMap.newKeySet();
-      startModuleDeliveries(ctx::spawn, config, routes, store, sharding, clock, delivering);
+      startModuleDeliveries(ctx::spawn, config, routes, store, sharding, clock, delivering, counters);
       // A reloaded set may name new module inputs: their deliveries start then (from the reloader's thread).
       Consumer<RouteSet> onReplaced = next -> startModuleDeliveries(
-          (behavior, name) -> ctx.getSystem().systemActorOf(behavior, name, Props.empty()), config, next, store, sharding, clock, delivering);
+          (behavior, name) -> ctx.getSystem().systemActorOf(behavior, name, Props.empty()), config, next, store, sharding, clock, delivering,
+          counters);
       watchedFile.ifPresent(file -> ctx.spawn(RouteReloader.create(file, f -> GatewayConfig.load(Optional.of(f)), currentRoutes,
           onReplaced, counters, config.getDuration("clearway.route-reload.check-interval")), "route-reloader"));
       BiConsumer<String, Boolean> presence = sink == null ? (id, present) -> { }
@@ -226,22 +266,59 @@ public final class Gateway implements AutoCloseable {
     }), "clearway", config);
 
     try {
+      Optional<MetricsServer> server = metrics.enabled() ? Optional.of(serveMetrics(system, metrics, meters, storeGauges, readiness))
+          : Optional.empty();
       InetSocketAddress address = bound.get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+      mqttBound.set(true);
       log.info("Gateway {} started; devices trust {}", tlsSettings.hostname(), tls.trustBundle().toAbsolutePath());
       return new Gateway(system, tls, registry, store, counters, ingressReady.get(), listenerReady.get(), address,
-          sinkReady.get(), upstreamStatus, upstream.stopTimeout());
-    } catch (ExecutionException | TimeoutException e) {
-      system.terminate();
-      store.close();
-      tls.close();
+          sinkReady.get(), upstreamStatus, upstream.stopTimeout(), new Observability(storeGauges, mqttBound, server));
+    } catch (ExecutionException | TimeoutException | StartException e) {
+      stopAfterFailedStart(system, storeGauges, counters, store, tls);
+      if (e instanceof StartException s) {
+        throw s;
+      }
       Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
       throw new StartException(cause.getMessage(), cause);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      system.terminate();
-      store.close();
-      tls.close();
+      stopAfterFailedStart(system, storeGauges, counters, store, tls);
       throw new StartException("interrupted while starting", e);
+    }
+  }
+
+  private static void stopAfterFailedStart(ActorSystem<Void> system, StoreGauges storeGauges, GatewayCounters counters, MessageStore store,
+      GatewayTls tls) {
+    system.terminate();
+    try {
+      // The actors that read the store (the uplink) stop before it closes.
+      system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      log.warn("The actor system did not stop within 30 s: {}", e.toString());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    storeGauges.close();
+    counters.close();
+    store.close();
+    tls.close();
+  }
+
+  /** Binds the metrics and health endpoints; a port that cannot be bound stops the start with one line. */
+  private static MetricsServer serveMetrics(ActorSystem<Void> system, MetricsSettings metrics, PrometheusMeterRegistry meters,
+      StoreGauges storeGauges, Readiness readiness) throws StartException, InterruptedException {
+    try {
+      MetricsServer server = MetricsServer.start(system, metrics, meters, () -> storeGauges.refreshWithin(metrics.storeReadTimeout()),
+          readiness).toCompletableFuture().get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+      log.info("Metrics on http://{}:{}/metrics, health on /health/live and /health/ready", metrics.host(), server.address().getPort());
+      return server;
+    } catch (ExecutionException | TimeoutException e) {
+      Throwable root = e;
+      while (root.getCause() != null && root.getCause() != root) {
+        root = root.getCause();
+      }
+      throw new StartException("cannot serve metrics on " + metrics.host() + ":" + metrics.port() + " (clearway.metrics.port): "
+          + (root.getMessage() == null ? root.toString() : root.getMessage()), e);
     }
   }
 
@@ -255,7 +332,7 @@ public final class Gateway implements AutoCloseable {
    * device); inputs already in {@code delivering} keep theirs.
    */
   private static void startModuleDeliveries(Spawner spawner, Config config, RouteSet routes, MessageStore store,
-      ClusterSharding sharding, Clock clock, Set<Endpoint.ModuleInput> delivering) {
+      ClusterSharding sharding, Clock clock, Set<Endpoint.ModuleInput> delivering, GatewayCounters counters) {
     List<Endpoint.ModuleInput> inputs = routes.rules().stream().map(RoutingRule::sink)
         .filter(Endpoint.ModuleInput.class::isInstance).map(Endpoint.ModuleInput.class::cast).distinct()
         .filter(i -> !delivering.contains(i)).toList();
@@ -273,7 +350,7 @@ public final class Gateway implements AutoCloseable {
         r.intIn("max-inflight", 1, 1000), r.positiveDuration("redeliver-after"), r.bytesUpTo("max-read-bytes", 1 << 30));
     for (Endpoint.ModuleInput input : inputs) {
       delivering.add(input);
-      spawner.spawn(ModuleInputDelivery.create(store, input, gatewayDeviceId, sharding, settings, clock),
+      spawner.spawn(ModuleInputDelivery.create(store, input, gatewayDeviceId, sharding, settings, clock, counters),
           "module-delivery-" + java.net.URLEncoder.encode(input.moduleId() + "." + input.input(), java.nio.charset.StandardCharsets.UTF_8));
     }
   }
@@ -299,6 +376,11 @@ public final class Gateway implements AutoCloseable {
     return counters;
   }
 
+  /** Where the metrics and health endpoints listen; empty when clearway.metrics.enabled is off. */
+  public Optional<InetSocketAddress> metricsAddress() {
+    return observability.server().map(MetricsServer::address);
+  }
+
   /** Whether the gateway reaches the hub. */
   public UpstreamStatus upstreamStatus() {
     return upstreamStatus;
@@ -311,6 +393,7 @@ public final class Gateway implements AutoCloseable {
   /** Graceful stop: unbind, drain the ingress into the router and store, stop the actor system, close the store. */
   @Override
   public void close() {
+    observability.mqttBound().set(false); // not ready from now on: load balancers stop sending devices here
     CompletableFuture<Done> unbound = new CompletableFuture<>();
     mqttListener.tell(new MqttListener.Unbind(unbound));
     try {
@@ -336,6 +419,8 @@ public final class Gateway implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    observability.storeGauges().close();
+    counters.close();
     store.close(); // after the ingress drained: every acknowledged message is in it
     tls.close();
     log.info("Gateway stopped; counters: {}", counters.snapshot());

@@ -46,6 +46,9 @@ public final class GatewayFixture implements AutoCloseable {
             clearway.routes.upstream = "FROM /messages/* INTO $upstream"
             # No hub unless a test brings its stand-in: the uplink's attempts are refused at once.
             clearway.upstream.address = "127.0.0.1:1"
+            # Several gateways may run in one JVM: each serves its metrics on a free loopback port.
+            clearway.metrics.host = "127.0.0.1"
+            clearway.metrics.port = 0
             pekko.remote.artery.canonical.port = 0
             pekko.actor.serialize-messages = on
             """.formatted(GATEWAY_HOST, HUB, port) + extraConfig)

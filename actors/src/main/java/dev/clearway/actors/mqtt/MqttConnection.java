@@ -2,6 +2,7 @@ package dev.clearway.actors.mqtt;
 
 import dev.clearway.actors.identity.Authenticator;
 import dev.clearway.actors.identity.Identity;
+import dev.clearway.actors.metrics.ConnectionMeters;
 import dev.clearway.actors.metrics.GatewayCounters;
 import dev.clearway.actors.session.DeviceSession;
 import dev.clearway.routes.Message;
@@ -134,6 +135,9 @@ public final class MqttConnection {
   private ActorRef<Ack> ackTo;
   private boolean pendingAck;
   private Identity identity;
+  private ConnectionMeters meters;
+  /** When the PUBLISH waiting for the store arrived ({@link System#nanoTime}). */
+  private long publishArrivedNanos;
   private Duration keepAlive = Duration.ZERO;
   // Cloud-to-device deliveries awaiting the device's PUBACK: packet id -> lock token. Bounded by the
   // session's in-flight window (clearway.sessions.max-inflight-cloud-to-device).
@@ -186,8 +190,8 @@ public final class MqttConnection {
           early = f;
           return Behaviors.same();
         })
-        .onMessageEquals(HandshakeTimeout.INSTANCE, () -> close("the TLS handshake did not complete within "
-            + deps.settings().tlsHandshakeTimeout(), GatewayCounters.PROTOCOL_ERROR, "tls_handshake_timeout"))
+        .onMessageEquals(HandshakeTimeout.INSTANCE, () -> closeForProtocol("the TLS handshake did not complete within "
+            + deps.settings().tlsHandshakeTimeout(), "tls_handshake_timeout"))
         .onMessage(StreamCompleted.class, c -> stopQuietly())
         .onMessage(StreamFailed.class, f -> stopQuietly())
         .build();
@@ -205,8 +209,8 @@ public final class MqttConnection {
     return Behaviors.receive(Command.class)
         .onMessage(StreamInit.class, this::onInit)
         .onMessage(FromDevice.class, this::onFirstPacket)
-        .onMessageEquals(ConnectTimeout.INSTANCE, () -> close("no CONNECT within " + deps.settings().connectTimeout(),
-            GatewayCounters.PROTOCOL_ERROR, "connect_timeout"))
+        .onMessageEquals(ConnectTimeout.INSTANCE, () -> closeForProtocol("no CONNECT within " + deps.settings().connectTimeout(),
+            "connect_timeout"))
         .onMessage(StreamCompleted.class, c -> stopQuietly())
         .onMessage(StreamFailed.class, f -> stopQuietly())
         .build();
@@ -228,17 +232,18 @@ public final class MqttConnection {
   private Behavior<Command> authenticate(MqttPacket.Connect connect) {
     String clientId = connect.clientId();
     if (clientId.isEmpty()) {
-      return refuse(MqttPacket.ConnAck.IDENTIFIER_REJECTED, "identifier_rejected", "CONNECT without a client id (IoT Hub needs {deviceId}[/{moduleId}])");
+      return refuse(clientId, MqttPacket.ConnAck.IDENTIFIER_REJECTED, "identifier_rejected",
+          "CONNECT without a client id (IoT Hub needs {deviceId}[/{moduleId}])");
     }
     Optional<String> usernameProblem = MqttUsername.check(connect.username(), clientId);
     if (usernameProblem.isPresent()) {
-      return refuse(MqttPacket.ConnAck.BAD_USERNAME_OR_PASSWORD, "bad_credentials", "'" + clientId + "': " + usernameProblem.get());
+      return refuse(clientId, MqttPacket.ConnAck.BAD_USERNAME_OR_PASSWORD, "bad_credentials", "'" + clientId + "': " + usernameProblem.get());
     }
     Optional<String> token = connect.password().map(p -> p.decodeString(StandardCharsets.UTF_8));
     Authenticator.Outcome outcome = deps.authenticator().authenticate(clientId, token, peerChain);
     if (outcome instanceof Authenticator.Refused r) {
       boolean bad = r.refusal() == Authenticator.Refusal.BAD_CREDENTIALS;
-      return refuse(bad ? MqttPacket.ConnAck.BAD_USERNAME_OR_PASSWORD : MqttPacket.ConnAck.NOT_AUTHORIZED,
+      return refuse(clientId, bad ? MqttPacket.ConnAck.BAD_USERNAME_OR_PASSWORD : MqttPacket.ConnAck.NOT_AUTHORIZED,
           bad ? "bad_credentials" : "not_authorized", r.detail());
     }
     Identity who = ((Authenticator.Authenticated) outcome).identity();
@@ -257,7 +262,8 @@ public final class MqttConnection {
         .onMessage(SessionAttached.class, this::onAttached)
         .onMessage(SessionAttachFailed.class, f -> {
           send(new MqttPacket.ConnAck(false, MqttPacket.ConnAck.SERVER_UNAVAILABLE));
-          return close("the device session did not answer: " + f.cause().getMessage(), GatewayCounters.CONNECT_FAILED, "server_unavailable");
+          deps.counters().connectFailed(attachingTo, "server_unavailable");
+          return close("the device session did not answer: " + f.cause().getMessage(), null);
         })
         // The device left while its session was being taken over: the session may already count
         // this connection as current, so tell it this one is gone.
@@ -269,7 +275,8 @@ public final class MqttConnection {
   private Behavior<Command> onAttached(SessionAttached a) {
     identity = a.identity();
     send(new MqttPacket.ConnAck(a.attached().sessionPresent(), MqttPacket.ConnAck.ACCEPTED));
-    deps.counters().increment(GatewayCounters.CONNECT_SUCCESS);
+    meters = deps.counters().connection(identity.id());
+    meters.connected();
     deps.counters().connected().incrementAndGet();
     deps.presence().accept(identity.id(), true);
     context.getLog().info("{} connected from {} (clean session {}, keep-alive {}s)", identity.id(), remote,
@@ -295,8 +302,7 @@ public final class MqttConnection {
     return Behaviors.receive(Command.class)
         .onMessage(FromDevice.class, this::onPacket)
         .onMessage(IngressAccepted.class, this::onIngressAccepted)
-        .onMessage(IngressFailed.class, f -> close("the router did not accept a message: " + f.cause().getMessage(),
-            GatewayCounters.DISCONNECT, "ingress_failed"))
+        .onMessage(IngressFailed.class, f -> close("the router did not accept a message: " + f.cause().getMessage(), "ingress_failed"))
         .onMessage(FromSession.class, this::onFromSession)
         .onMessageEquals(KeepAliveExpired.INSTANCE, () -> {
           if (awaitingIngress) {
@@ -305,7 +311,7 @@ public final class MqttConnection {
             timers.startSingleTimer(KEEP_ALIVE, KeepAliveExpired.INSTANCE, keepAlive);
             return Behaviors.same();
           }
-          return close("no packet for 1.5 x keep-alive (" + keepAlive + ")", GatewayCounters.DISCONNECT, "keep_alive");
+          return close("no packet for 1.5 x keep-alive (" + keepAlive + ")", "keep_alive");
         })
         .onMessage(StreamCompleted.class, c -> disconnected("the device closed the connection"))
         .onMessage(StreamFailed.class, f -> disconnected("the connection failed: " + f.cause().getMessage()))
@@ -313,6 +319,7 @@ public final class MqttConnection {
   }
 
   private Behavior<Command> onPacket(FromDevice f) {
+    long arrived = System.nanoTime();
     ackTo = f.ackTo();
     if (!keepAlive.isZero()) {
       timers.startSingleTimer(KEEP_ALIVE, KeepAliveExpired.INSTANCE, keepAlive);
@@ -322,7 +329,7 @@ public final class MqttConnection {
       return protocolError(error);
     }
     if (element instanceof MqttPacket.Publish p) {
-      return onPublish(p);
+      return onPublish(p, arrived);
     }
     if (element instanceof MqttPacket.Subscribe s) {
       return onSubscribe(s);
@@ -349,20 +356,20 @@ public final class MqttConnection {
       }
       return ackAndStay();
     }
-    return close("unexpected " + element.getClass().getSimpleName() + " from a device", GatewayCounters.PROTOCOL_ERROR, "unexpected_packet");
+    return closeForProtocol("unexpected " + element.getClass().getSimpleName() + " from a device", "unexpected_packet");
   }
 
-  private Behavior<Command> onPublish(MqttPacket.Publish p) {
+  private Behavior<Command> onPublish(MqttPacket.Publish p, long arrived) {
     if (p.qos() == 2) {
       // IoT Hub does not support QoS 2 and closes the connection; so do we.
-      return close("QoS 2 PUBLISH on '" + p.topic() + "' (IoT Hub supports QoS 0 and 1)", GatewayCounters.PROTOCOL_ERROR, "qos2");
+      return closeForProtocol("QoS 2 PUBLISH on '" + p.topic() + "' (IoT Hub supports QoS 0 and 1)", "qos2");
     }
     DeviceTopics.Publish parsed = DeviceTopics.parsePublish(p.topic(), identity.deviceId(), identity.moduleId());
     if (parsed instanceof DeviceTopics.Foreign foreign) {
-      return close(foreign.reason(), GatewayCounters.UNAUTHORIZED_TOPIC, "publish");
+      return closeForTopic(foreign.reason(), GatewayCounters.TOPIC_PUBLISH);
     }
     if (parsed instanceof DeviceTopics.Unsupported u) {
-      return close(u.reason(), GatewayCounters.PROTOCOL_ERROR, "unsupported_topic");
+      return closeForProtocol(u.reason(), "unsupported_topic");
     }
     if (parsed instanceof DeviceTopics.Telemetry t) {
       Message message;
@@ -370,19 +377,22 @@ public final class MqttConnection {
         message = TelemetryMessages.fromDevice(identity.deviceId(), identity.moduleId(), PropertyBag.decode(t.bag()),
             p.payload().toArrayUnsafe(), p.retain(), deps.clock().instant());
       } catch (PropertyBag.MalformedBagException e) {
-        return close("telemetry on '" + p.topic() + "': " + e.getMessage(), GatewayCounters.PROTOCOL_ERROR, "bad_property_bag");
+        return closeForProtocol("telemetry on '" + p.topic() + "': " + e.getMessage(), "bad_property_bag");
       }
-      deps.counters().increment(GatewayCounters.MESSAGES_RECEIVED);
+      meters.received(message);
       // Hold the acknowledgement (and so the next read) until the message is stored.
       awaitingIngress = true;
+      publishArrivedNanos = arrived;
       context.pipeToSelf(deps.ingress().offer(message), (done, failure) ->
           failure == null ? new IngressAccepted(p) : new IngressFailed(p, failure));
       return Behaviors.same();
     }
     // Twin and method traffic belongs to the identity's session, wherever it runs.
     if (parsed instanceof DeviceTopics.TwinGet g) {
+      deps.counters().twinGet(GatewayCounters.EDGE_HUB, identity.id());
       sessionRef().tell(new DeviceSession.TwinGet(sessionAdapter, g.rid()));
     } else if (parsed instanceof DeviceTopics.TwinReportedPatch r) {
+      deps.counters().reportedProperties(GatewayCounters.EDGE_HUB, identity.id());
       context.getLog().debug("{}: reported patch, request {}", identity.id(), r.rid());
       sessionRef().tell(new DeviceSession.ReportedPatch(sessionAdapter, r.rid(), p.payload().toArray()));
     } else if (parsed instanceof DeviceTopics.MethodResponse r) {
@@ -396,6 +406,7 @@ public final class MqttConnection {
 
   private Behavior<Command> onIngressAccepted(IngressAccepted a) {
     awaitingIngress = false;
+    meters.processed(System.nanoTime() - publishArrivedNanos);
     if (a.publish().qos() == 1) {
       send(new MqttPacket.PubAck(a.publish().packetId()));
     }
@@ -409,7 +420,7 @@ public final class MqttConnection {
     for (MqttPacket.Subscription sub : s.subscriptions()) {
       DeviceTopics.SubscriptionParse parsed = DeviceTopics.parseSubscription(sub.topicFilter(), identity.deviceId(), identity.moduleId());
       if (parsed.foreign()) {
-        return close(parsed.refusal(), GatewayCounters.UNAUTHORIZED_TOPIC, "subscribe");
+        return closeForTopic(parsed.refusal(), GatewayCounters.TOPIC_SUBSCRIBE);
       }
       if (parsed.subscription().isEmpty()) {
         context.getLog().info("{}: refused subscription: {}", identity.id(), parsed.refusal());
@@ -431,7 +442,7 @@ public final class MqttConnection {
   private Behavior<Command> onFromSession(FromSession fs) {
     DeviceSession.Notification n = fs.notification();
     if (n instanceof DeviceSession.TakenOver) {
-      return close("another connection took over " + identity.id(), GatewayCounters.DISCONNECT, "taken_over");
+      return close("another connection took over " + identity.id(), "taken_over");
     }
     if (n instanceof DeviceSession.DeliverCloudToDevice d) {
       int packetId = nextPacketId();
@@ -492,32 +503,46 @@ public final class MqttConnection {
 
   private Behavior<Command> protocolError(MqttError error) {
     String where = error.section().isEmpty() ? "" : " [MQTT-" + error.section() + "]";
-    return close("protocol violation" + where + ": " + error.reason(), GatewayCounters.PROTOCOL_ERROR,
-        error.section().isEmpty() ? "limit" : error.section());
+    return closeForProtocol("protocol violation" + where + ": " + error.reason(), error.section().isEmpty() ? "limit" : error.section());
   }
 
-  private Behavior<Command> refuse(int returnCode, String label, String detail) {
+  private Behavior<Command> refuse(String clientId, int returnCode, String reason, String detail) {
     send(new MqttPacket.ConnAck(false, returnCode));
-    return close("refused (CONNACK " + returnCode + "): " + detail, GatewayCounters.CONNECT_FAILED, label);
+    deps.counters().connectFailed(clientId, reason);
+    return close("refused (CONNACK " + returnCode + "): " + detail, null); // never connected: no disconnect
   }
 
-  /** Logs once, counts, flushes what is queued for the device, then closes. */
-  private Behavior<Command> close(String reason, String counter, String label) {
+  /** Closes for a protocol violation or a timeout, counted as {@code protocol_error{kind}}. */
+  private Behavior<Command> closeForProtocol(String reason, String kind) {
+    deps.counters().increment(GatewayCounters.PROTOCOL_ERROR, kind);
+    return close(reason, "protocol_error");
+  }
+
+  /** Closes for a topic naming another identity, counted as {@code unauthorized_topic{operation}}. */
+  private Behavior<Command> closeForTopic(String reason, String operation) {
+    deps.counters().increment(GatewayCounters.UNAUTHORIZED_TOPIC, operation);
+    return close(reason, "unauthorized_topic");
+  }
+
+  /**
+   * Logs once, flushes what is queued for the device, then closes. An authenticated connection
+   * counts as a disconnect for {@code disconnectReason}.
+   */
+  private Behavior<Command> close(String reason, String disconnectReason) {
     context.getLog().info("{} ({}): closing: {}", identity == null ? "unauthenticated client" : identity.id(), remote, reason);
-    deps.counters().increment(counter, label);
-    return closing();
+    return closing(disconnectReason);
   }
 
   private Behavior<Command> disconnected(String reason) {
     context.getLog().info("{} ({}): {}", identity == null ? "unauthenticated client" : identity.id(), remote, reason);
-    deps.counters().increment(GatewayCounters.DISCONNECT, "client");
-    return closing();
+    return closing("client");
   }
 
-  private Behavior<Command> closing() {
+  private Behavior<Command> closing(String disconnectReason) {
     timers.cancelAll();
     toDevice.tell(Close.INSTANCE); // completes the outbound stream after what is queued, then TLS and TCP close
     if (identity != null) {
+      meters.disconnected(disconnectReason);
       sessionRef().tell(new DeviceSession.Detach(sessionAdapter));
       deps.counters().connected().decrementAndGet();
       deps.presence().accept(identity.id(), false);

@@ -1,5 +1,6 @@
 package dev.clearway.actors.router;
 
+import dev.clearway.actors.metrics.GatewayCounters;
 import dev.clearway.actors.session.DeviceSession;
 import dev.clearway.routes.Endpoint;
 import dev.clearway.routes.Message;
@@ -51,7 +52,8 @@ public final class ModuleInputDelivery {
    */
   public record Settings(Duration pollInterval, int maxInflight, Duration redeliverAfter, int maxReadBytes) {}
 
-  private record Inflight(Position position, Instant sentAt) {}
+  /** A delivered message: where it is stored, and when it was handed over (clock, and {@link System#nanoTime} for the metrics). */
+  private record Inflight(Position position, Message message, Instant sentAt, long sentNanos) {}
 
   private final ActorContext<Command> context;
   private final MessageStore store;
@@ -62,22 +64,25 @@ public final class ModuleInputDelivery {
   private final Clock clock;
   private final ActorRef<DeviceSession.CloudToDeviceOutcome> outcomes;
   private final Map<String, Inflight> inflight = new LinkedHashMap<>();
+  private final GatewayCounters counters;
 
   /**
    * @param gatewayDeviceId the gateway's own device id: local modules are its modules
+   * @param counters where messages the module acknowledged are counted as sent
    */
   public static Behavior<Command> create(MessageStore store, Endpoint.ModuleInput endpoint, String gatewayDeviceId,
-      ClusterSharding sharding, Settings settings, Clock clock) {
+      ClusterSharding sharding, Settings settings, Clock clock, GatewayCounters counters) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       ctx.setLoggerName(ModuleInputDelivery.class);
       timers.startTimerWithFixedDelay(Poll.INSTANCE, settings.pollInterval());
-      return new ModuleInputDelivery(ctx, store, endpoint, gatewayDeviceId + "/" + endpoint.moduleId(), sharding, settings, clock)
+      return new ModuleInputDelivery(ctx, store, endpoint, gatewayDeviceId + "/" + endpoint.moduleId(), sharding, settings, clock, counters)
           .running();
     }));
   }
 
   private ModuleInputDelivery(ActorContext<Command> context, MessageStore store, Endpoint.ModuleInput endpoint, String moduleIdentity,
-      ClusterSharding sharding, Settings settings, Clock clock) {
+      ClusterSharding sharding, Settings settings, Clock clock, GatewayCounters counters) {
+    this.counters = counters;
     this.context = context;
     this.store = store;
     this.endpoint = endpoint;
@@ -121,7 +126,7 @@ public final class ModuleInputDelivery {
       if (inflight.containsKey(lockToken)) {
         continue;
       }
-      inflight.put(lockToken, new Inflight(m.position(), now));
+      inflight.put(lockToken, new Inflight(m.position(), m.message(), now, System.nanoTime()));
       sharding.entityRefFor(DeviceSession.TYPE_KEY, moduleIdentity).tell(new DeviceSession.CloudToDevice(
           lockToken, systemProperties(m.message()), new LinkedHashMap<>(m.message().properties()), m.message().body(), outcomes));
     }
@@ -134,6 +139,8 @@ public final class ModuleInputDelivery {
       return Behaviors.same();
     }
     if (o.outcome().completed()) {
+      counters.sender(GatewayCounters.identityOf(f.message()), moduleIdentity, endpoint.input())
+          .sent(f.message(), f.position().priority(), System.nanoTime() - f.sentNanos());
       // It stays in flight until the store has written the acknowledgement: a read before that
       // would return it again and it would be delivered twice.
       String lockToken = o.outcome().lockToken();

@@ -1,6 +1,7 @@
 package dev.clearway.actors.upstream;
 
 import dev.clearway.actors.metrics.GatewayCounters;
+import dev.clearway.actors.metrics.SendMeters;
 import dev.clearway.actors.session.DeviceSession;
 import dev.clearway.actors.session.TwinDocument;
 import dev.clearway.routes.Message;
@@ -121,6 +122,7 @@ public final class HubLink {
   private final Materializer materializer;
   private final ActorRef<DeviceSession.CloudToDeviceOutcome> c2dOutcomes;
   private final ActorRef<DeviceSession.UplinkRequest> forSession;
+  private final SendMeters sendMeters;
 
   private State state = State.DISCONNECTED;
   private int attempt;
@@ -129,7 +131,7 @@ public final class HubLink {
   private SharedKillSwitch socket;
   private int nextPacketId = 1;
   private int subscribePacketId;
-  private final Map<Integer, Outgoing> inflight = new LinkedHashMap<>();
+  private final Map<Integer, Sending> inflight = new LinkedHashMap<>();
   private final List<Position> confirmed = new ArrayList<>();
   private final Map<String, PendingRequest> twinRequests = new HashMap<>();
   private final Map<String, Integer> c2dAwaitingDevice = new HashMap<>();
@@ -140,6 +142,9 @@ public final class HubLink {
   private long lastTrafficNanos;
   private boolean devicePresent;
   private String lastFailure;
+
+  /** A message published and not yet confirmed, and when it was handed to the connection ({@link System#nanoTime}). */
+  private record Sending(Outgoing outgoing, long sentNanos) {}
 
   /** A twin request in flight: a GET for the session, or a reported patch with its sequence. */
   private record PendingRequest(boolean get, long sequence, ActorRef<DeviceSession.Command> session) {}
@@ -170,6 +175,7 @@ public final class HubLink {
     this.materializer = Materializer.matFromSystem(context.getSystem());
     this.c2dOutcomes = context.messageAdapter(DeviceSession.CloudToDeviceOutcome.class, CloudToDeviceDone::new);
     this.forSession = context.messageAdapter(DeviceSession.UplinkRequest.class, FromSession::new);
+    this.sendMeters = deps.counters().sender(identity, GatewayCounters.UPSTREAM, "");
     this.lastTrafficNanos = System.nanoTime();
   }
 
@@ -324,7 +330,7 @@ public final class HubLink {
         case MqttPacket.ConnAck.SERVER_UNAVAILABLE -> "server unavailable";
         default -> "return code " + ack.returnCode();
       };
-      deps.counters().increment(GatewayCounters.UPSTREAM_CONNECT_FAILED, "refused");
+      deps.counters().increment(GatewayCounters.UPSTREAM_CONNECT_FAILED, GatewayCounters.UPSTREAM_REFUSED);
       disconnect();
       failed("the hub refused " + identity + ": " + why, ack.returnCode() == MqttPacket.ConnAck.SERVER_UNAVAILABLE);
       return;
@@ -359,8 +365,10 @@ public final class HubLink {
 
   private void onUp(MqttPacket packet) {
     if (packet instanceof MqttPacket.PubAck ack) {
-      Outgoing o = inflight.remove(ack.packetId());
-      if (o != null) {
+      Sending sending = inflight.remove(ack.packetId());
+      if (sending != null) {
+        Outgoing o = sending.outgoing();
+        sendMeters.sent(o.message(), o.position().priority(), System.nanoTime() - sending.sentNanos());
         confirmed.add(o.position());
         if (confirmed.size() >= deps.settings().batchMaxMessages() || inflight.isEmpty()) {
           flushConfirmed();
@@ -382,7 +390,7 @@ public final class HubLink {
     lastTrafficNanos = System.nanoTime();
     for (Outgoing o : d.messages()) {
       int id = packetId();
-      inflight.put(id, o);
+      inflight.put(id, new Sending(o, System.nanoTime()));
       send(new MqttPacket.Publish(false, 1, false, HubTopics.telemetry(o.message()), id, ByteString.fromArray(o.message().body())));
     }
     return Behaviors.same();
@@ -413,6 +421,7 @@ public final class HubLink {
       session().tell(new DeviceSession.DesiredPatchFromHub(d.version(), p.payload().utf8String()));
     } else if (what instanceof HubTopics.MethodRequest m) {
       lastTrafficNanos = System.nanoTime();
+      deps.counters().directMethod(GatewayCounters.UPSTREAM, identity);
       String rid = m.rid();
       context.ask(DeviceSession.MethodResult.class, session(), METHOD_ANSWER_TIMEOUT,
           replyTo -> new DeviceSession.InvokeMethod(m.method(), p.payload().toArray(), Duration.ZERO, replyTo),
@@ -461,9 +470,11 @@ public final class HubLink {
     }
     String rid = rid();
     if (f.request() instanceof DeviceSession.PatchReported p) {
+      deps.counters().reportedProperties(GatewayCounters.UPSTREAM, identity);
       twinRequests.put(rid, new PendingRequest(false, p.sequence(), p.session()));
       send(new MqttPacket.Publish(false, 0, false, HubTopics.reportedPatch(rid), 0, ByteString.fromArray(p.json())));
     } else if (f.request() instanceof DeviceSession.RefreshTwin r) {
+      deps.counters().twinGet(GatewayCounters.UPSTREAM, identity);
       twinRequests.put(rid, new PendingRequest(true, 0, r.session()));
       send(new MqttPacket.Publish(false, 0, false, HubTopics.twinGet(rid), 0, ByteString.emptyByteString()));
     }
@@ -502,7 +513,8 @@ public final class HubLink {
 
   /** The connection failed or was lost: report, return what is unconfirmed, retry after a backoff. */
   private void lost(String reason, boolean hubUnreachable) {
-    deps.counters().increment(GatewayCounters.UPSTREAM_CONNECT_FAILED, hubUnreachable ? "unreachable" : "other");
+    deps.counters().increment(GatewayCounters.UPSTREAM_CONNECT_FAILED,
+        hubUnreachable ? GatewayCounters.UPSTREAM_UNREACHABLE : GatewayCounters.UPSTREAM_OTHER);
     disconnect();
     failed(reason, hubUnreachable);
   }
@@ -520,7 +532,7 @@ public final class HubLink {
 
   private void notifyDown(String reason, boolean hubUnreachable) {
     flushConfirmed();
-    List<Outgoing> returned = new ArrayList<>(inflight.values());
+    List<Outgoing> returned = unconfirmed();
     inflight.clear();
     twinRequests.clear();
     c2dAwaitingDevice.clear();
@@ -551,7 +563,7 @@ public final class HubLink {
     boolean wasUp = state == State.UP;
     disconnect();
     flushConfirmed();
-    deps.sink().tell(new UpstreamSink.LinkClosed(identity, new ArrayList<>(inflight.values())));
+    deps.sink().tell(new UpstreamSink.LinkClosed(identity, unconfirmed()));
     inflight.clear();
     if (wasUp) {
       session().tell(new DeviceSession.UplinkDown(forSession));
@@ -575,6 +587,11 @@ public final class HubLink {
       deps.sink().tell(new UpstreamSink.Confirmed(identity, List.copyOf(confirmed)));
       confirmed.clear();
     }
+  }
+
+  /** What was published and not confirmed, in the order it was sent. */
+  private List<Outgoing> unconfirmed() {
+    return inflight.values().stream().map(Sending::outgoing).toList();
   }
 
   private void send(MqttPacket packet) {

@@ -13,6 +13,7 @@ import dev.clearway.tls.ClientTls;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -308,7 +309,13 @@ public final class UpstreamSink {
     if (link != null) {
       link.up = true;
       link.outstanding = 0;
-      if (status.moveTo(UpstreamStatus.Connectivity.ONLINE, linkDeps.clock().instant())) {
+      Instant now = linkDeps.clock().instant();
+      boolean wasOffline = status.connectivity() == UpstreamStatus.Connectivity.OFFLINE;
+      Instant offlineSince = status.since();
+      if (status.moveTo(UpstreamStatus.Connectivity.ONLINE, now)) {
+        if (wasOffline) {
+          counters.offlineEnded(Duration.between(offlineSince, now));
+        }
         context.getLog().info("Uplink online: connected to {}", settings.addressText());
       }
       deliver(link);
@@ -329,7 +336,6 @@ public final class UpstreamSink {
   }
 
   private void acknowledge(List<Position> positions) {
-    counters.add(GatewayCounters.MESSAGES_SENT, positions.size());
     context.pipeToSelf(store.acknowledge(Endpoint.UPSTREAM, positions), (v, e) -> new Acknowledged(positions, e));
   }
 
@@ -358,7 +364,6 @@ public final class UpstreamSink {
     }
     if (d.hubUnreachable() && links.values().stream().noneMatch(l -> l.up)
         && status.moveTo(UpstreamStatus.Connectivity.OFFLINE, linkDeps.clock().instant())) {
-      counters.increment(GatewayCounters.OFFLINE);
       context.getLog().warn("Uplink offline: {} ({}); messages are kept in the store and sent when it is back", settings.addressText(), d.reason());
     }
     return Behaviors.same();

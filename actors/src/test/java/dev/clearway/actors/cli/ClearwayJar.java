@@ -21,7 +21,9 @@ public final class ClearwayJar {
   record Result(int code, String out, String err) {}
 
   private static List<String> command(String... args) {
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", JAR.toString()));
+    // The metrics endpoint on a free loopback port: gateways of several tests must not meet on 9600.
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Dclearway.metrics.host=127.0.0.1", "-Dclearway.metrics.port=0", "-jar", JAR.toString()));
     cmd.addAll(List.of(args));
     return cmd;
   }

@@ -8,17 +8,25 @@ import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt3.Mqtt3BlockingClient;
 import com.typesafe.config.ConfigFactory;
 import dev.clearway.actors.GatewayFixture;
+import dev.clearway.actors.metrics.PrometheusText;
 import dev.clearway.routes.Endpoint;
 import dev.clearway.streams.store.MessageStore;
 import dev.clearway.streams.store.StoreSettings;
 import dev.clearway.tls.Pem;
 import dev.clearway.tls.SasToken;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -70,6 +78,19 @@ class RunCommandIT {
       device.publishWith().topic("devices/late-sensor/messages/events/").qos(MqttQos.AT_LEAST_ONCE)
           .payload("hello".getBytes(StandardCharsets.UTF_8)).send();
       device.disconnect();
+
+      // The shipped jar serves its metrics (on the free port the test asked for) and says where.
+      Matcher metrics = Pattern.compile("Metrics on http://127\\.0\\.0\\.1:(\\d+)/metrics")
+          .matcher(Files.readString(log));
+      assertThat(metrics.find()).as("the start log names the metrics address").isTrue();
+      String base = "http://127.0.0.1:" + metrics.group(1);
+      HttpClient http = HttpClient.newHttpClient();
+      HttpResponse<String> scrape = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(scrape.statusCode()).isEqualTo(200);
+      assertThat(PrometheusText.sum(PrometheusText.parse(scrape.body()), "edgehub_messages_received_total", Map.of("id", "late-sensor")))
+          .isEqualTo(1);
+      assertThat(http.send(HttpRequest.newBuilder(URI.create(base + "/health/ready")).build(), HttpResponse.BodyHandlers.ofString()).statusCode())
+          .isEqualTo(200);
 
       gateway.destroy(); // SIGTERM, as systemd or Ctrl-C would stop it
       assertThat(gateway.waitFor(30, TimeUnit.SECONDS)).as("stopped within 30 s").isTrue();

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import dev.clearway.actors.metrics.MetricsSettings;
 import dev.clearway.actors.mqtt.MqttListenerSettings;
 import dev.clearway.actors.session.SessionSettings;
 import java.time.Duration;
@@ -27,6 +28,36 @@ class GatewaySettingsTest {
     assertThat(sessions.maxPendingCloudToDevice()).isEqualTo(50);
     assertThat(sessions.defaultMethodTimeout()).isEqualTo(Duration.ofSeconds(30));
     assertThat(sessions.maxTwinBytes()).isEqualTo(32 * 1024);
+  }
+
+  @Test
+  void metricsAreServedWhereIotEdgesHubServesThem() {
+    MetricsSettings metrics = MetricsSettings.fromConfig(config(""));
+
+    assertThat(metrics.enabled()).isTrue();
+    assertThat(metrics.host()).isEqualTo("0.0.0.0");
+    assertThat(metrics.port()).isEqualTo(9600);
+    assertThat(metrics.maxLabelValues()).isEqualTo(100);
+    assertThat(metrics.quantileWindow()).isEqualTo(Duration.ofMinutes(1));
+    assertThat(metrics.storeReadTimeout()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(metrics.maxConnections()).isEqualTo(16);
+  }
+
+  @Test
+  void wrongMetricsSettingsNameTheKeyAndTheProblem() {
+    String[][] cases = {
+        {"clearway.metrics.enabled = maybe", "clearway.metrics.enabled: must be on or off"},
+        {"clearway.metrics.host = \"\"", "clearway.metrics.host: must be an address to bind to, such as 0.0.0.0"},
+        {"clearway.metrics.port = -1", "clearway.metrics.port: must be between 0 and 65535, was -1"},
+        {"clearway.metrics.max-label-values = -5", "clearway.metrics.max-label-values: must be between 0 and 100000, was -5"},
+        {"clearway.metrics.quantile-window = 1s", "clearway.metrics.quantile-window: must be between PT3S and PT1H, was PT1S"},
+        {"clearway.metrics.store-read-timeout = 0s", "clearway.metrics.store-read-timeout: must be positive, was PT0S"},
+        {"clearway.metrics.max-connections = 0", "clearway.metrics.max-connections: must be between 1 and 1024, was 0"},
+    };
+    for (String[] c : cases) {
+      assertThatThrownBy(() -> MetricsSettings.fromConfig(config(c[0]))).as(c[0])
+          .isInstanceOf(IllegalArgumentException.class).hasMessage(c[1]);
+    }
   }
 
   @Test

@@ -43,6 +43,8 @@ class RouteReloadIT {
         clearway.mqtt.bind-address = "127.0.0.1"
         clearway.mqtt.port = 0
         clearway.route-reload.check-interval = 100ms
+        clearway.metrics.host = "127.0.0.1"
+        clearway.metrics.port = 0
         pekko.remote.artery.canonical.port = 0
         clearway.routes.main = "%s"
         """.formatted(GatewayFixture.GATEWAY_HOST, GatewayFixture.HUB, route.replace("\"", "\\\"")));

@@ -563,6 +563,11 @@ public final class MessageStore implements AutoCloseable {
     return writeBatches.get();
   }
 
+  /** Whether the store is open: not yet closed, nor closing. */
+  public boolean isOpen() {
+    return !closing;
+  }
+
   /** Whether the store is at {@code max-size} and appends wait. */
   public boolean full() {
     return fullGauge;

@@ -72,6 +72,14 @@ class MessageStoreTest {
   }
 
   @Test
+  void theStoreSaysWhetherItIsOpen() {
+    open();
+    assertThat(store.isOpen()).isTrue();
+    store.close();
+    assertThat(store.isOpen()).isFalse();
+  }
+
+  @Test
   void aMessageWithNoEndpointIsNotStored() {
     open();
     assertThat(join(store.append(message("a"), List.of()))).isEqualTo(StoredRef.NOT_STORED);
