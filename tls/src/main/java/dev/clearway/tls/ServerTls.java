@@ -14,8 +14,9 @@ import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509TrustManager;
 
 /**
- * Server-side TLS for every listener: an {@link SSLContext} presenting the {@link ServerIdentity},
- * and engines restricted to the configured protocols (TLS 1.2 and 1.3 only).
+ * Server-side TLS for every listener: an {@link SSLContext} presenting the {@link ServerIdentity}
+ * (or, for a demo's peer, one {@linkplain #fixed fixed certificate}), and engines restricted to the
+ * configured protocols (TLS 1.2 and 1.3 only).
  *
  * <p>A client certificate is requested but not required. The handshake accepts any client chain:
  * whether it identifies a device (by thumbprint, or by a chain to the trust bundle with CN = device

@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigFactory;
 import dev.clearway.actors.demo.Demo;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -64,7 +65,7 @@ final class DemoCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(spec.commandLine(), "--rate must be between 1 and " + MAX_RATE + " messages a second, was " + rate);
     }
     if (duration.compareTo(Duration.ofSeconds(1)) < 0 || duration.compareTo(MAX_DURATION) > 0) {
-      throw new CommandLine.ParameterException(spec.commandLine(), "--duration must be between 1s and 24h, was " + duration.toString().substring(2).toLowerCase());
+      throw new CommandLine.ParameterException(spec.commandLine(), "--duration must be between 1s and 24h, was " + duration.toString().substring(2).toLowerCase(Locale.ROOT));
     }
     return Demo.run(new Demo.Options(devices, rate, duration, Optional.ofNullable(dataDir)), spec.commandLine().getOut(),
         spec.commandLine().getErr());

@@ -22,6 +22,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.TrustManagerFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The simulated devices: one HiveMQ MQTT client each (a real client library, not ours), connected
@@ -36,6 +38,7 @@ import javax.net.ssl.TrustManagerFactory;
  * open-loop and nothing queues up inside the demo.
  */
 final class DeviceFleet implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(DeviceFleet.class);
   /** How often the pacing thread looks at what is due. */
   private static final Duration TICK = Duration.ofMillis(5);
 
@@ -121,14 +124,20 @@ final class DeviceFleet implements AutoCloseable {
     sending = true;
     long start = System.nanoTime();
     pacer.scheduleAtFixedRate(() -> {
-      // Open loop: what is due by now, whatever was held back before.
-      long due = Math.min(total, (long) ((System.nanoTime() - start) / 1e9 * rate));
-      long n = scheduled;
-      while (n < due && sending) {
-        publish(devices.get((int) (n % devices.size())));
-        n++;
+      try {
+        // Open loop: what is due by now, whatever was held back before.
+        long due = Math.min(total, (long) ((System.nanoTime() - start) / 1e9 * rate));
+        long n = scheduled;
+        while (n < due && sending) {
+          publish(devices.get((int) (n % devices.size())));
+          n++;
+        }
+        scheduled = n;
+      } catch (RuntimeException e) {
+        // A periodic task that throws is never run again: say why the devices went quiet.
+        log.error("The simulated devices stopped publishing", e);
+        throw e;
       }
-      scheduled = n;
     }, 0, TICK.toNanos(), TimeUnit.NANOSECONDS);
   }
 
