@@ -131,7 +131,7 @@ public final class Demo {
     try {
       return new Demo(options, out).run(base, settings);
     } catch (DemoException | RuntimeException e) {
-      err.println("clearway demo: " + e.getMessage());
+      err.println("clearway demo: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
       return 1;
     } catch (IOException e) {
       err.println("clearway demo: " + e);
