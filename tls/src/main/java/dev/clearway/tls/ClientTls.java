@@ -32,6 +32,23 @@ public final class ClientTls {
    */
   public static ClientTls create(Optional<Path> trustBundle, String settingKey) {
     try {
+      SSLContext context = SSLContext.getInstance("TLS");
+      context.init(null, trustManagerFactory(trustBundle, settingKey).getTrustManagers(), null);
+      return new ClientTls(context);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("cannot set up TLS for the uplink: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Trust managers that trust the certificates of a PEM trust bundle (or, when empty, the system
+   * trust store): what a device installs to trust the gateway, or the gateway to trust the hub.
+   *
+   * @param settingKey the setting (or option) that named the bundle, for the error
+   * @throws IllegalArgumentException naming {@code settingKey} when the bundle cannot be read
+   */
+  public static TrustManagerFactory trustManagerFactory(Optional<Path> trustBundle, String settingKey) {
+    try {
       TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
       if (trustBundle.isPresent()) {
         List<X509Certificate> roots;
@@ -52,11 +69,9 @@ public final class ClientTls {
       } else {
         tmf.init((KeyStore) null);
       }
-      SSLContext context = SSLContext.getInstance("TLS");
-      context.init(null, tmf.getTrustManagers(), null);
-      return new ClientTls(context);
+      return tmf;
     } catch (GeneralSecurityException | java.io.IOException e) {
-      throw new IllegalStateException("cannot set up TLS for the uplink: " + e.getMessage(), e);
+      throw new IllegalStateException("cannot set up TLS trust (" + settingKey + "): " + e.getMessage(), e);
     }
   }
 

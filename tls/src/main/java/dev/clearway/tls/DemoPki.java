@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.GeneralName;
 
 /**
  * The demo PKI, laid out with the file names of the IoT Edge "create test certificates" scripts so
@@ -165,6 +166,28 @@ public final class DemoPki {
     Pem.writePrivateKey(deviceKey(dir, id), device.key());
     Optional<Thumbprints> thumbprints = selfSigned ? Optional.of(Thumbprints.of(device.certificate())) : Optional.empty();
     return new Created(files, device.certificate(), thumbprints);
+  }
+
+  /**
+   * A TLS server certificate for a peer of a demo or test set-up (the demo's hub stand-in, say),
+   * issued by the intermediate CA in {@code dir}, so clients that trust the demo root trust it. CN =
+   * the first name; every name is a subject alternative name (an IP address SAN for IP literals).
+   * ECDSA P-256; nothing is written to disk. Chain: server, intermediate, root.
+   */
+  public static CertifiedKey issueServer(Path dir, List<String> names, Duration validity, Clock clock) throws PkiException {
+    Instant now = clock.instant();
+    return issueServer(loadIntermediate(dir), names, KeyType.EC_P256, now.minus(BACKDATE), now.plus(validity));
+  }
+
+  /** A TLS server certificate for {@code names} (see {@link #issueServer(Path, List, Duration, Clock)}) under {@code issuer}. */
+  static CertifiedKey issueServer(CertifiedKey issuer, List<String> names, KeyType keyType, Instant notBefore, Instant notAfter) {
+    if (names.isEmpty()) {
+      throw new IllegalArgumentException("a server certificate needs at least one name");
+    }
+    List<GeneralName> sans = names.stream()
+        .map(n -> new GeneralName(TlsSettings.isIpLiteral(n) ? GeneralName.iPAddress : GeneralName.dNSName, n))
+        .toList();
+    return CertificateIssuer.issueServer(issuer, names.get(0), sans, keyType, notBefore, notAfter);
   }
 
   /** The intermediate CA (certificate chain and key) that signs edge CAs and devices. */

@@ -100,9 +100,11 @@ public final class GatewayTls implements AutoCloseable {
 
   /**
    * Creates the quickstart root, intermediate and edge CA under {@code dataDir} unless they exist;
-   * reissues the edge CA from the stored intermediate when it is about to expire.
+   * reissues the edge CA from the stored intermediate when it is about to expire. {@link #start}
+   * does this itself; {@code clearway demo} calls it first, to issue its hub stand-in's certificate
+   * from the same root.
    */
-  static void ensureQuickstartPki(TlsSettings settings, Path dataDir, Clock clock) throws TlsStartupException {
+  public static void ensureQuickstartPki(TlsSettings settings, Path dataDir, Clock clock) throws TlsStartupException {
     DemoPki.Options rootOptions = new DemoPki.Options(settings.serverKeyType(),
         (int) Math.max(1, settings.quickstartRootValidity().toDays()), "", false);
     DemoPki.Options edgeOptions = new DemoPki.Options(settings.serverKeyType(),

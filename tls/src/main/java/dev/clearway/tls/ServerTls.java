@@ -1,10 +1,12 @@
 package dev.clearway.tls;
 
 import java.security.GeneralSecurityException;
+import java.security.KeyStore;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import javax.net.ssl.KeyManager;
+import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
@@ -12,8 +14,9 @@ import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509TrustManager;
 
 /**
- * Server-side TLS for every listener: an {@link SSLContext} presenting the {@link ServerIdentity},
- * and engines restricted to the configured protocols (TLS 1.2 and 1.3 only).
+ * Server-side TLS for every listener: an {@link SSLContext} presenting the {@link ServerIdentity}
+ * (or, for a demo's peer, one {@linkplain #fixed fixed certificate}), and engines restricted to the
+ * configured protocols (TLS 1.2 and 1.3 only).
  *
  * <p>A client certificate is requested but not required. The handshake accepts any client chain:
  * whether it identifies a device (by thumbprint, or by a chain to the trust bundle with CN = device
@@ -26,27 +29,47 @@ import javax.net.ssl.X509TrustManager;
  * connection after a renewal sees the new one.
  */
 public final class ServerTls {
-  private final ServerIdentity identity;
+  private final KeyManager keyManager;
   private final List<String> protocols;
   private volatile SSLContext context;
 
-  private ServerTls(ServerIdentity identity, List<String> protocols) {
-    this.identity = identity;
+  private ServerTls(KeyManager keyManager, List<String> protocols) {
+    this.keyManager = keyManager;
     this.protocols = List.copyOf(protocols);
     this.context = newContext();
   }
 
   /** Server TLS for {@code identity}, accepting {@code protocols}. */
   public static ServerTls create(ServerIdentity identity, List<String> protocols) {
-    ServerTls tls = new ServerTls(identity, protocols);
+    // The identity's key manager looks up the current generation at every handshake.
+    ServerTls tls = new ServerTls(identity.keyManager(), protocols);
     identity.onRenewal(() -> tls.context = tls.newContext());
     return tls;
+  }
+
+  /**
+   * Server TLS presenting one fixed certificate chain, never renewed: for short-lived peers of a
+   * demo or test set-up (the hub stand-in of {@code clearway demo}), not for the gateway itself.
+   */
+  public static ServerTls fixed(CertifiedKey certificate, List<String> protocols) {
+    try {
+      KeyStore store = KeyStore.getInstance("PKCS12");
+      store.load(null, null);
+      char[] password = new char[0]; // an in-memory store; nothing is written anywhere
+      store.setKeyEntry("server", certificate.key(), password, certificate.chain().toArray(X509Certificate[]::new));
+      KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+      kmf.init(store, password);
+      return new ServerTls(kmf.getKeyManagers()[0], protocols);
+    } catch (GeneralSecurityException | java.io.IOException e) {
+      throw new IllegalStateException("cannot set up server TLS for " + certificate.certificate().getSubjectX500Principal().getName()
+          + ": " + e.getMessage(), e);
+    }
   }
 
   private SSLContext newContext() {
     try {
       SSLContext ctx = SSLContext.getInstance("TLS");
-      ctx.init(new KeyManager[] {identity.keyManager()}, new TrustManager[] {new DeferredClientAuth()}, new SecureRandom());
+      ctx.init(new KeyManager[] {keyManager}, new TrustManager[] {new DeferredClientAuth()}, new SecureRandom());
       return ctx;
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("the JDK's TLS provider is unavailable", e);

@@ -7,9 +7,7 @@ import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Arrays;
 import java.util.List;
-import org.bouncycastle.asn1.x509.GeneralName;
 
 /**
  * A throwaway PKI for tests, made with the same code as {@code clearway certs}: a root and an
@@ -75,15 +73,8 @@ public final class TestPki {
    * Chain: server, intermediate, root.
    */
   public CertifiedKey tlsServer(String... names) {
-    if (names.length == 0) {
-      throw new IllegalArgumentException("a server certificate needs at least one name");
-    }
-    List<GeneralName> sans = Arrays.stream(names)
-        .map(n -> new GeneralName(TlsSettings.isIpLiteral(n) ? GeneralName.iPAddress : GeneralName.dNSName, n))
-        .toList();
     Instant now = Instant.now();
-    return CertificateIssuer.issueServer(intermediate, names[0], sans, KeyType.EC_P256, now.minus(Duration.ofMinutes(5)),
-        now.plus(Duration.ofDays(30)));
+    return DemoPki.issueServer(intermediate, List.of(names), KeyType.EC_P256, now.minus(Duration.ofMinutes(5)), now.plus(Duration.ofDays(30)));
   }
 
   /** Writes a certified key as a full-chain file and a key file; returns {chain, key}. */

@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = ClearwayCommand.Version.class,
     description = "Clearway, a transparent IoT gateway for Azure IoT Hub devices.",
-    subcommands = {RunCommand.class, DevicesCommand.class, CertsCommand.class, RoutesCommand.class, CommandLine.HelpCommand.class},
+    subcommands = {RunCommand.class, DemoCommand.class, DevicesCommand.class, CertsCommand.class, RoutesCommand.class, CommandLine.HelpCommand.class},
     footerHeading = "%nExit codes:%n",
     footer = {
       "  0  success",
@@ -37,6 +37,15 @@ public final class ClearwayCommand implements Runnable {
   public static CommandLine commandLine() {
     CommandLine root = new CommandLine(new ClearwayCommand()).setCaseInsensitiveEnumValuesAllowed(true);
     shareVersion(root);
+    CommandLine.IParameterExceptionHandler usage = root.getParameterExceptionHandler();
+    root.setParameterExceptionHandler((e, args) -> {
+      // `clearway demo` is where newcomers start: one line that says what is wrong, not a page of usage.
+      if (e.getCommandLine().getCommand() instanceof DemoCommand) {
+        e.getCommandLine().getErr().println("clearway demo: " + e.getMessage() + " (clearway demo --help lists the options)");
+        return 2;
+      }
+      return usage.handleParseException(e, args);
+    });
     return root;
   }
 

@@ -50,6 +50,15 @@ public final class GatewayConfig {
     } else if (Files.isRegularFile(workingDir.resolve(DEFAULT_FILE))) {
       operator = parse(workingDir.resolve(DEFAULT_FILE));
     }
+    return load(operator);
+  }
+
+  /**
+   * Settings given in code in place of the operator's file, above the same defaults, with the
+   * same system-property overrides on top. {@code clearway demo} runs its gateway this way, so an
+   * operator's conf/application.conf (ports, edge CA, a real hub) never reaches the demo.
+   */
+  public static Config load(Config operator) {
     return ConfigFactory.defaultOverrides()
         .withFallback(operator)
         .withFallback(ConfigFactory.parseResources(GatewayConfig.class.getClassLoader(), RUNTIME_DEFAULTS))

@@ -6,13 +6,13 @@ import java.util.Optional;
  * IoT Hub's MQTT user name: {@code {host}/{deviceId}/?api-version=…} or
  * {@code {host}/{deviceId}/{moduleId}/?api-version=…}, possibly with more {@code &k=v} pairs
  * ({@code DeviceClientType}, {@code model-id}, …). The host segment is ignored (devices name the hub,
- * not the gateway); the ids must be the client id.
+ * not the gateway); the ids must be the client id. The demo's hub stand-in checks it the same way.
  */
-final class MqttUsername {
+public final class MqttUsername {
   private MqttUsername() {}
 
   /** Empty when the user name fits the client id; otherwise the problem, in one line. */
-  static Optional<String> check(Optional<String> username, String clientId) {
+  public static Optional<String> check(Optional<String> username, String clientId) {
     if (username.isEmpty()) {
       return Optional.of("CONNECT has no user name (expected {hub}/" + clientId + "/?api-version=…)");
     }
