@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -59,7 +60,7 @@ public final class MqttConnection {
    */
   public sealed interface Command extends NoSerializationVerificationNeeded
       permits StreamInit, FromDevice, StreamCompleted, StreamFailed, TlsEstablished, HandshakeTimeout, ConnectTimeout,
-          KeepAliveExpired, SessionAttached, SessionAttachFailed, FromSession, IngressAccepted, IngressFailed, CloseTimeout {}
+          KeepAliveExpired, SessionAttached, SessionAttachFailed, FromSession, IngressEnqueued, IngressAccepted, IngressFailed, CloseTimeout {}
 
   /** The inbound stream is ready; {@code ackTo} is where acknowledgements go. */
   public record StreamInit(ActorRef<Ack> ackTo) implements Command {}
@@ -100,9 +101,29 @@ public final class MqttConnection {
 
   private record FromSession(DeviceSession.Notification notification) implements Command {}
 
-  private record IngressAccepted(MqttPacket.Publish publish) implements Command {}
+  /** The ingress holds the telemetry message: the next packet may be read (within the window). */
+  private enum IngressEnqueued implements Command { INSTANCE }
+
+  private record IngressAccepted(Pending pending) implements Command {}
 
   private record IngressFailed(MqttPacket.Publish publish, Throwable cause) implements Command {}
+
+  /**
+   * A PUBLISH whose acknowledgement is owed, in the order the device sent them: telemetry until the
+   * router has handled it, anything else (twin, method answers) at once but behind the telemetry
+   * before it, since MQTT acknowledges QoS 1 messages in the order they came.
+   */
+  private static final class Pending {
+    final MqttPacket.Publish publish;
+    final long arrivedNanos;
+    boolean handled;
+
+    Pending(MqttPacket.Publish publish, long arrivedNanos, boolean handled) {
+      this.publish = publish;
+      this.arrivedNanos = arrivedNanos;
+      this.handled = handled;
+    }
+  }
 
   /** What every connection of a listener shares. */
   /**
@@ -123,8 +144,18 @@ public final class MqttConnection {
   private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
   private final Dependencies deps;
-  /** A message waits for the router and store; nothing is read meanwhile. */
-  private boolean awaitingIngress;
+  /**
+   * Acknowledgements owed to the device, oldest first. Telemetry among them waits for the router
+   * and store; at most {@code clearway.mqtt.max-pending-publishes} of those, then nothing more is
+   * read until the oldest is handled.
+   */
+  private final ArrayDeque<Pending> owed = new ArrayDeque<>();
+  /** Telemetry messages in {@link #owed} not yet handled by the router. */
+  private int awaitingStore;
+  /** A telemetry message waits for room in the ingress; nothing is read meanwhile. */
+  private boolean enqueueing;
+  /** The stream waits for our acknowledgement to deliver the next packet. */
+  private boolean readPaused;
   private final ActorRef<ToDevice> toDevice;
   private final SharedKillSwitch socket;
   private final String remote;
@@ -133,11 +164,8 @@ public final class MqttConnection {
   private FromDevice early;
   private String attachingTo;
   private ActorRef<Ack> ackTo;
-  private boolean pendingAck;
   private Identity identity;
   private ConnectionMeters meters;
-  /** When the PUBLISH waiting for the store arrived ({@link System#nanoTime}). */
-  private long publishArrivedNanos;
   private Duration keepAlive = Duration.ZERO;
   // Cloud-to-device deliveries awaiting the device's PUBACK: packet id -> lock token. Bounded by the
   // session's in-flight window (clearway.sessions.max-inflight-cloud-to-device).
@@ -301,12 +329,13 @@ public final class MqttConnection {
   private Behavior<Command> connected() {
     return Behaviors.receive(Command.class)
         .onMessage(FromDevice.class, this::onPacket)
+        .onMessageEquals(IngressEnqueued.INSTANCE, this::onIngressEnqueued)
         .onMessage(IngressAccepted.class, this::onIngressAccepted)
         .onMessage(IngressFailed.class, f -> close("the router did not accept a message: " + f.cause().getMessage(), "ingress_failed"))
         .onMessage(FromSession.class, this::onFromSession)
         .onMessageEquals(KeepAliveExpired.INSTANCE, () -> {
-          if (awaitingIngress) {
-            // The silence is ours: nothing is read while a message waits for the store (a full
+          if (readPaused) {
+            // The silence may be ours: nothing is read while messages wait for the store (a full
             // store, say). Not the device's fault; wait another period.
             timers.startSingleTimer(KEEP_ALIVE, KeepAliveExpired.INSTANCE, keepAlive);
             return Behaviors.same();
@@ -380,11 +409,18 @@ public final class MqttConnection {
         return closeForProtocol("telemetry on '" + p.topic() + "': " + e.getMessage(), "bad_property_bag");
       }
       meters.received(message);
-      // Hold the acknowledgement (and so the next read) until the message is stored.
-      awaitingIngress = true;
-      publishArrivedNanos = arrived;
-      context.pipeToSelf(deps.ingress().offer(message), (done, failure) ->
-          failure == null ? new IngressAccepted(p) : new IngressFailed(p, failure));
+      // The acknowledgement waits until the message is stored; the next read, until the ingress
+      // holds it and fewer than max-pending-publishes messages wait for the store.
+      Pending pending = new Pending(p, arrived, false);
+      owed.addLast(pending);
+      awaitingStore++;
+      enqueueing = true;
+      readPaused = true;
+      Ingress.Submitted submitted = deps.ingress().submit(message);
+      context.pipeToSelf(submitted.enqueued(), (done, failure) ->
+          failure == null ? IngressEnqueued.INSTANCE : new IngressFailed(p, failure));
+      context.pipeToSelf(submitted.handled(), (done, failure) ->
+          failure == null ? new IngressAccepted(pending) : new IngressFailed(p, failure));
       return Behaviors.same();
     }
     // Twin and method traffic belongs to the identity's session, wherever it runs.
@@ -399,18 +435,41 @@ public final class MqttConnection {
       sessionRef().tell(new DeviceSession.MethodResponse(sessionAdapter, r.rid(), r.status(), p.payload().toArray()));
     }
     if (p.qos() == 1) {
-      send(new MqttPacket.PubAck(p.packetId()));
+      if (owed.isEmpty()) {
+        send(new MqttPacket.PubAck(p.packetId()));
+      } else {
+        owed.addLast(new Pending(p, arrived, true)); // after the telemetry still waiting for the store
+      }
     }
     return ackAndStay();
   }
 
+  private Behavior<Command> onIngressEnqueued() {
+    enqueueing = false;
+    resumeReadingIfRoom();
+    return Behaviors.same();
+  }
+
   private Behavior<Command> onIngressAccepted(IngressAccepted a) {
-    awaitingIngress = false;
-    meters.processed(System.nanoTime() - publishArrivedNanos);
-    if (a.publish().qos() == 1) {
-      send(new MqttPacket.PubAck(a.publish().packetId()));
+    a.pending().handled = true;
+    awaitingStore--;
+    meters.processed(System.nanoTime() - a.pending().arrivedNanos);
+    // The router handles one connection's messages in order, but acknowledge in order whatever happens.
+    while (!owed.isEmpty() && owed.peekFirst().handled) {
+      MqttPacket.Publish done = owed.removeFirst().publish;
+      if (done.qos() == 1) {
+        send(new MqttPacket.PubAck(done.packetId()));
+      }
     }
-    return ackAndStay();
+    resumeReadingIfRoom();
+    return Behaviors.same();
+  }
+
+  private void resumeReadingIfRoom() {
+    if (readPaused && !enqueueing && awaitingStore < deps.settings().maxPendingPublishes()) {
+      readPaused = false;
+      ack();
+    }
   }
 
   private Behavior<Command> onSubscribe(MqttPacket.Subscribe s) {

@@ -25,6 +25,7 @@ class GatewaySettingsTest {
 
     assertThat(mqtt.port()).isEqualTo(8883);
     assertThat(mqtt.maxConnections()).isEqualTo(10_000);
+    assertThat(mqtt.maxPendingPublishes()).isEqualTo(16);
     assertThat(sessions.maxPendingCloudToDevice()).isEqualTo(50);
     assertThat(sessions.defaultMethodTimeout()).isEqualTo(Duration.ofSeconds(30));
     assertThat(sessions.maxTwinBytes()).isEqualTo(32 * 1024);
@@ -67,6 +68,8 @@ class GatewaySettingsTest {
         {"clearway.mqtt.port = eighty", "clearway.mqtt.port: must be a whole number"},
         {"clearway.mqtt.connect-timeout = 0s", "clearway.mqtt.connect-timeout: must be positive, was PT0S"},
         {"clearway.mqtt.tls-handshake-timeout = soon", "clearway.mqtt.tls-handshake-timeout: must be a duration such as 10s"},
+        {"clearway.mqtt.max-pending-publishes = 128", "clearway.mqtt.max-pending-publishes: must be between 1 and 127, was 128"},
+        {"clearway.mqtt.max-pending-publishes = 0", "clearway.mqtt.max-pending-publishes: must be between 1 and 127, was 0"},
         {"clearway.sessions.default-method-timeout = 1s", "clearway.sessions.default-method-timeout: must be between PT5S and PT5M, was PT1S"},
         {"clearway.sessions.max-twin-size = big", "clearway.sessions.max-twin-size: must be a size such as 32KiB"},
         {"clearway.sessions.max-inflight-cloud-to-device = 0", "clearway.sessions.max-inflight-cloud-to-device: must be between 1 and 1000, was 0"},

@@ -145,4 +145,40 @@ class ConnectionLifecycleIT extends GatewayIT {
       }
     }
   }
+
+  @Test
+  void pubacksFollowTheOrderOfThePublishesAlsoWhenTelemetryIsStillBeingStoredBehindOtherTraffic() throws Exception {
+    Credentials.SymmetricKey keys = gateway.addSas("pipelined", null);
+    try (SSLSocket s = tls()) {
+      write(s, connect("pipelined", keys, 60));
+      // 20 telemetry messages sent back to back without waiting, and a method answer (answered
+      // at once by the gateway, not stored) among them.
+      java.io.ByteArrayOutputStream burst = new java.io.ByteArrayOutputStream();
+      java.util.List<Integer> sent = new java.util.ArrayList<>();
+      for (int id = 1; id <= 20; id++) {
+        burst.write(MqttCodec.encode(new MqttPacket.Publish(false, 1, false, "devices/pipelined/messages/events/", id,
+            ByteString.fromString("reading " + id, StandardCharsets.UTF_8))).toArray());
+        sent.add(id);
+        if (id == 10) {
+          burst.write(MqttCodec.encode(new MqttPacket.Publish(false, 1, false, "$iothub/methods/res/200/?$rid=unknown", 100,
+              ByteString.fromString("{}", StandardCharsets.UTF_8))).toArray());
+          sent.add(100);
+        }
+      }
+      s.getOutputStream().write(burst.toByteArray());
+      s.getOutputStream().flush();
+
+      InputStream in = s.getInputStream();
+      assertThat(in.readNBytes(4)).containsExactly(0x20, 0x02, 0x00, 0x00);
+      java.util.List<Integer> acked = new java.util.ArrayList<>();
+      for (int i = 0; i < sent.size(); i++) {
+        var p = MqttCodec.decode(ByteString.fromArray(in.readNBytes(4)));
+        assertThat(p).isInstanceOf(MqttPacket.PubAck.class);
+        acked.add(((MqttPacket.PubAck) p).packetId());
+      }
+
+      assertThat(acked).as("MQTT 3.1.1 4.6: PUBACKs in the order of the PUBLISHes").containsExactlyElementsOf(sent);
+    }
+    assertThat(gateway.gateway().counters().get(GatewayCounters.MESSAGES_RECEIVED)).isGreaterThanOrEqualTo(20);
+  }
 }

@@ -2,23 +2,27 @@ package dev.clearway.streams.router;
 
 import dev.clearway.routes.Message;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.Done;
 import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.OverflowStrategy;
 import org.apache.pekko.stream.QueueOfferResult;
+import org.apache.pekko.stream.StreamDetachedException;
 import org.apache.pekko.stream.javadsl.Keep;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.stream.javadsl.SourceQueueWithComplete;
 
 /**
- * The router's bounded ingress: connections offer messages here, one at a time each, and hold the
- * device's acknowledgement until the offer completes — which is when the router downstream has
- * handled the message (stored it in every queue it was routed to, or found no route for it).
+ * The router's bounded ingress: connections submit messages here and hold the device's
+ * acknowledgement until the message is handled — stored in every queue it was routed to, or found
+ * to have no route. A connection may have several messages on their way (the router keeps their
+ * order), but submits the next only once the previous one has been {@linkplain Submitted#enqueued()
+ * enqueued}.
  *
- * <p>Backpressure: when {@code bufferSize} messages wait for the router, an offer waits for room,
- * so the offering connection stops reading from its device. Pending offers are bounded too
+ * <p>Backpressure: when {@code bufferSize} messages wait for the router, an enqueue waits for room,
+ * so the submitting connection stops reading from its device. Waiting enqueues are bounded too
  * ({@code maxPendingOffers}, one per connection at most), so nothing here grows without limit.
  */
 public final class Ingress {
@@ -49,17 +53,33 @@ public final class Ingress {
     return new Ingress(pair.first(), pair.second());
   }
 
-  /** Offers a message; completes once the router handled it, exceptionally when it cannot. */
-  public CompletionStage<Done> offer(Message message) {
+  /**
+   * A submitted message's two milestones: {@code enqueued} once the ingress holds it (the sender may
+   * submit its next message), {@code handled} once the router has stored it or found no route for
+   * it (the sender may acknowledge it). Either fails when the ingress cannot take or handle it; a
+   * message that was not enqueued is never handled.
+   */
+  public record Submitted(CompletionStage<Done> enqueued, CompletionStage<Done> handled) {}
+
+  /** Submits a message; see {@link Submitted}. */
+  public Submitted submit(Message message) {
     Envelope envelope = new Envelope(message, new CompletableFuture<>());
-    return queue.offer(envelope).thenCompose(result -> {
-      if (result.isEnqueued()) {
-        return envelope.handled();
+    CompletionStage<Done> enqueued = queue.offer(envelope).handle((result, thrown) -> {
+      Throwable failure = thrown instanceof CompletionException c && c.getCause() != null ? c.getCause() : thrown;
+      if (failure == null && result.isEnqueued()) {
+        return CompletableFuture.completedFuture(Done.getInstance());
       }
-      String why = result instanceof QueueOfferResult.Failure f ? f.cause().getMessage()
-          : result == QueueOfferResult.closed() ? "the ingress is closed" : "the ingress dropped the message";
-      return CompletableFuture.failedFuture(new IllegalStateException(why));
-    });
+      String why = failure instanceof StreamDetachedException || result == QueueOfferResult.closed() ? "the ingress is closed"
+          : failure != null ? failure.getMessage()
+          : result instanceof QueueOfferResult.Failure f ? f.cause().getMessage() : "the ingress dropped the message";
+      return CompletableFuture.<Done>failedFuture(new IllegalStateException(why));
+    }).thenCompose(stage -> stage);
+    return new Submitted(enqueued, enqueued.thenCompose(e -> envelope.handled()));
+  }
+
+  /** Submits a message and waits for nothing but its handling: completes once the router handled it. */
+  public CompletionStage<Done> offer(Message message) {
+    return submit(message).handled();
   }
 
   /** Stops taking messages; completes when everything offered so far has been handled by the router. */

@@ -87,6 +87,36 @@ class IngressTest {
   }
 
   @Test
+  void aSubmittedMessageIsEnqueuedBeforeItIsHandledSoASenderCanSubmitItsNextMeanwhile() throws Exception {
+    List<Ingress.Envelope> held = java.util.Collections.synchronizedList(new ArrayList<>());
+    Ingress ingress = Ingress.start(mat, 4, 8, Sink.foreach(held::add));
+
+    Ingress.Submitted first = ingress.submit(msg(1));
+    first.enqueued().toCompletableFuture().get(5, TimeUnit.SECONDS);
+    Ingress.Submitted second = ingress.submit(msg(2));
+    second.enqueued().toCompletableFuture().get(5, TimeUnit.SECONDS);
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> held.size() == 2);
+    boolean handledBeforeTheRouter = first.handled().toCompletableFuture().isDone() || second.handled().toCompletableFuture().isDone();
+    held.forEach(e -> e.handled().complete(Done.getInstance()));
+
+    assertThat(handledBeforeTheRouter).as("handled waits for the router").isFalse();
+    assertThat(held).extracting(e -> new String(e.message().body())).containsExactly("m1", "m2");
+    assertThat(second.handled()).succeedsWithin(Duration.ofSeconds(5));
+  }
+
+  @Test
+  void aMessageTheClosedIngressDidNotTakeFailsBothMilestones() throws Exception {
+    Ingress ingress = Ingress.start(mat, 2, 2, Sink.ignore());
+    ingress.close().toCompletableFuture().get(5, TimeUnit.SECONDS);
+
+    Ingress.Submitted late = ingress.submit(msg(1));
+
+    assertThat(late.enqueued()).failsWithin(Duration.ofSeconds(5)).withThrowableOfType(java.util.concurrent.ExecutionException.class)
+        .withMessageContaining("closed");
+    assertThat(late.handled()).failsWithin(Duration.ofSeconds(5));
+  }
+
+  @Test
   void offersAfterCloseFailWithAReason() throws Exception {
     Ingress ingress = Ingress.start(mat, 2, 2, Sink.ignore());
     ingress.close().toCompletableFuture().get(5, TimeUnit.SECONDS);
