@@ -199,7 +199,7 @@ public final class Gateway implements AutoCloseable {
       };
       sharding.init(Entity.of(DeviceSession.TYPE_KEY, e -> DeviceSession.create(e.getEntityId(), sessions, twins)));
       ActorRef<UpstreamSink.Command> sink = upstream.enabled()
-          ? ctx.spawn(UpstreamSink.create(store, upstream, registry, uplinkTls, codec, sharding, counters, clock, upstreamStatus), "upstream")
+          ? ctx.spawn(UpstreamSink.create(store, upstream, registry, uplinkTls, tlsBuffers, codec, sharding, counters, clock, upstreamStatus), "upstream")
           : null;
       sinkReady.complete(Optional.ofNullable(sink));
       Materializer materializer = Materializer.createMaterializer(ctx);
