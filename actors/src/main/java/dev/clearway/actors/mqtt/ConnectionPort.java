@@ -126,7 +126,8 @@ final class ConnectionPort extends GraphStage<FlowShape<MqttInbound, MqttPacket>
           closing = true;
           completeIfClosed();
         } else if (m instanceof Terminated) {
-          // The actor is gone without a Close (it failed): nothing reads the device any more.
+          // The actor stopped (after its Close, or because it failed): nothing reads the device any
+          // more; what it sent before still goes out.
           if (!isClosed(in)) {
             cancel(in);
           }

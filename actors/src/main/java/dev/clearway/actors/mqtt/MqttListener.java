@@ -139,8 +139,8 @@ public final class MqttListener {
       return Behaviors.same();
     }
     String name = "mqtt-" + (++accepted);
-    // Closes the socket itself: after the close_notify, Pekko's TLS waits for the peer's, which
-    // TLS 1.3 clients need not send; the connection actor shuts this switch once it has flushed.
+    // The connection actor shuts this switch when it stops (after its close linger at the latest),
+    // so the socket closes even if the outbound side never finished (a peer that stopped reading).
     SharedKillSwitch socket = KillSwitches.shared(name);
     ActorRef<MqttConnection.Command> actor = context.spawn(MqttConnection.create(deps, socket, remote), name);
     connection.handleWith(Flow.<ByteString>create().via(socket.flow()).via(pipeline(actor)), materializer);
