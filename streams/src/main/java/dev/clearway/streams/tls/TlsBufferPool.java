@@ -6,7 +6,6 @@ import java.nio.ByteBuffer;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLSession;
 
 /**
@@ -87,10 +86,12 @@ public final class TlsBufferPool {
 
   private static int defaultRecordBufferSize() {
     try {
-      SSLEngine probe = SSLContext.getDefault().createSSLEngine();
-      SSLSession s = probe.getSession();
+      // A context of its own: the JVM's default one would read the javax.net.ssl.* key stores.
+      SSLContext context = SSLContext.getInstance("TLS");
+      context.init(null, null, null);
+      SSLSession s = context.createSSLEngine().getSession();
       return Math.max(s.getPacketBufferSize(), s.getApplicationBufferSize());
-    } catch (java.security.NoSuchAlgorithmException e) {
+    } catch (java.security.GeneralSecurityException e) {
       throw new IllegalStateException("the JDK's TLS provider is unavailable", e);
     }
   }
