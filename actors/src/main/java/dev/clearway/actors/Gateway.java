@@ -34,6 +34,7 @@ import dev.clearway.streams.store.MessageStore;
 import dev.clearway.streams.store.QueueId;
 import dev.clearway.streams.store.StoreSettings;
 import dev.clearway.streams.store.StoredRef;
+import dev.clearway.streams.tls.TlsBufferPool;
 import dev.clearway.tls.ClientTls;
 import dev.clearway.tls.GatewayTls;
 import dev.clearway.tls.TlsSettings;
@@ -211,6 +212,7 @@ public final class Gateway implements AutoCloseable {
     }
     MqttListenerSettings mqtt = MqttListenerSettings.fromConfig(config);
     MqttSettings codec = MqttSettings.create(config);
+    TlsBufferPool tlsBuffers = TlsBufferPool.create(config);
     SessionSettings sessions = SessionSettings.fromConfig(config);
 
     CompletableFuture<InetSocketAddress> bound = new CompletableFuture<>();
@@ -236,7 +238,7 @@ public final class Gateway implements AutoCloseable {
       };
       sharding.init(Entity.of(DeviceSession.TYPE_KEY, e -> DeviceSession.create(e.getEntityId(), sessions, twins)));
       ActorRef<UpstreamSink.Command> sink = upstream.enabled()
-          ? ctx.spawn(UpstreamSink.create(store, upstream, registry, uplinkTls, codec, sharding, counters, clock, upstreamStatus), "upstream")
+          ? ctx.spawn(UpstreamSink.create(store, upstream, registry, uplinkTls, tlsBuffers, codec, sharding, counters, clock, upstreamStatus), "upstream")
           : null;
       sinkReady.complete(Optional.ofNullable(sink));
       Materializer materializer = Materializer.createMaterializer(ctx);
@@ -261,7 +263,7 @@ public final class Gateway implements AutoCloseable {
       BiConsumer<String, Boolean> presence = sink == null ? (id, present) -> { }
           : (id, present) -> sink.tell(new UpstreamSink.DevicePresent(id, present));
       MqttConnection.Dependencies deps = new MqttConnection.Dependencies(mqtt, authenticator, sharding, ingress, counters, clock, presence);
-      listenerReady.complete(ctx.spawn(MqttListener.create(deps, tls.serverTls(), codec, bound), "mqtt-listener"));
+      listenerReady.complete(ctx.spawn(MqttListener.create(deps, tls.serverTls(), codec, tlsBuffers, bound), "mqtt-listener"));
       return Behaviors.empty();
     }), "clearway", config);
 

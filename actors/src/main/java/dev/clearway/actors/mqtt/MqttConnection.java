@@ -62,8 +62,11 @@ public final class MqttConnection {
       permits StreamInit, FromDevice, StreamCompleted, StreamFailed, TlsEstablished, HandshakeTimeout, ConnectTimeout,
           KeepAliveExpired, SessionAttached, SessionAttachFailed, FromSession, IngressEnqueued, IngressAccepted, IngressFailed, CloseTimeout {}
 
-  /** The inbound stream is ready; {@code ackTo} is where acknowledgements go. */
-  public record StreamInit(ActorRef<Ack> ackTo) implements Command {}
+  /**
+   * The connection's stream is ready: {@code ackTo} is where acknowledgements go, {@code toDevice}
+   * where packets for the device (and the close) go.
+   */
+  public record StreamInit(ActorRef<Ack> ackTo, ActorRef<ToDevice> toDevice) implements Command {}
 
   /** A decoded packet (or protocol error) from the device. */
   public record FromDevice(ActorRef<Ack> ackTo, MqttInbound element) implements Command {}
@@ -156,7 +159,8 @@ public final class MqttConnection {
   private boolean enqueueing;
   /** The stream waits for our acknowledgement to deliver the next packet. */
   private boolean readPaused;
-  private final ActorRef<ToDevice> toDevice;
+  /** The outbound stream, from {@link StreamInit} on. */
+  private ActorRef<ToDevice> toDevice;
   private final SharedKillSwitch socket;
   private final String remote;
   private final ActorRef<DeviceSession.Notification> sessionAdapter;
@@ -173,28 +177,26 @@ public final class MqttConnection {
   private int lastPacketId;
 
   private MqttConnection(ActorContext<Command> context, TimerScheduler<Command> timers, Dependencies deps,
-      ActorRef<ToDevice> toDevice, SharedKillSwitch socket, String remote) {
+      SharedKillSwitch socket, String remote) {
     this.context = context;
     this.timers = timers;
     this.deps = deps;
-    this.toDevice = toDevice;
     this.socket = socket;
     this.remote = remote;
     this.sessionAdapter = context.messageAdapter(DeviceSession.Notification.class, FromSession::new);
   }
 
   /**
-   * A connection actor for one accepted socket.
+   * A connection actor for one accepted socket; its stream introduces itself with {@link StreamInit}.
    *
-   * @param toDevice the outbound stream's actor source
    * @param socket closes the TCP connection
    * @param remote the peer address, for logs
    */
-  public static Behavior<Command> create(Dependencies deps, ActorRef<ToDevice> toDevice, SharedKillSwitch socket, String remote) {
+  public static Behavior<Command> create(Dependencies deps, SharedKillSwitch socket, String remote) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       ctx.setLoggerName(MqttConnection.class); // functional behaviours would log under Pekko's class names
       timers.startSingleTimer(HandshakeTimeout.INSTANCE, deps.settings().tlsHandshakeTimeout());
-      return new MqttConnection(ctx, timers, deps, toDevice, socket, remote).awaitingTls();
+      return new MqttConnection(ctx, timers, deps, socket, remote).awaitingTls();
     }));
   }
 
@@ -221,12 +223,21 @@ public final class MqttConnection {
         .onMessageEquals(HandshakeTimeout.INSTANCE, () -> closeForProtocol("the TLS handshake did not complete within "
             + deps.settings().tlsHandshakeTimeout(), "tls_handshake_timeout"))
         .onMessage(StreamCompleted.class, c -> stopQuietly())
-        .onMessage(StreamFailed.class, f -> stopQuietly())
+        .onMessage(StreamFailed.class, f -> handshakeFailed(f.cause()))
         .build();
+  }
+
+  /** The TLS stage refused the handshake (plaintext, an unsupported protocol version, ...) and sent its alert. */
+  private Behavior<Command> handshakeFailed(Throwable cause) {
+    context.getLog().info("unauthenticated client ({}): closing: the TLS handshake failed: {}", remote,
+        cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage());
+    deps.counters().increment(GatewayCounters.PROTOCOL_ERROR, "tls_handshake_failed");
+    return stopQuietly();
   }
 
   private Behavior<Command> onInit(StreamInit init) {
     ackTo = init.ackTo();
+    toDevice = init.toDevice();
     ackTo.tell(Ack.INSTANCE);
     return Behaviors.same();
   }
@@ -599,7 +610,7 @@ public final class MqttConnection {
 
   private Behavior<Command> closing(String disconnectReason) {
     timers.cancelAll();
-    toDevice.tell(Close.INSTANCE); // completes the outbound stream after what is queued, then TLS and TCP close
+    closeOutbound(); // completes the outbound stream after what is queued, then TLS and TCP close
     if (identity != null) {
       meters.disconnected(disconnectReason);
       sessionRef().tell(new DeviceSession.Detach(sessionAdapter));
@@ -629,8 +640,14 @@ public final class MqttConnection {
   }
 
   private Behavior<Command> stopQuietly() {
-    toDevice.tell(Close.INSTANCE);
+    closeOutbound();
     return stopAndCloseSocket();
+  }
+
+  private void closeOutbound() {
+    if (toDevice != null) { // null only if the stream never started; the kill switch closes the socket then
+      toDevice.tell(Close.INSTANCE);
+    }
   }
 
   // --- helpers -----------------------------------------------------------------------------------

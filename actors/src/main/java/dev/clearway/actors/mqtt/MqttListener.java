@@ -2,16 +2,15 @@ package dev.clearway.actors.mqtt;
 
 import dev.clearway.actors.metrics.GatewayCounters;
 import dev.clearway.streams.mqtt.MqttCodecFlow;
-import dev.clearway.streams.mqtt.MqttInbound;
-import dev.clearway.streams.mqtt.MqttPacket;
 import dev.clearway.streams.mqtt.MqttSettings;
+import dev.clearway.streams.tls.TlsBufferPool;
+import dev.clearway.streams.tls.TlsFlow;
 import dev.clearway.tls.ServerTls;
 import java.net.InetSocketAddress;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import javax.net.ssl.SSLPeerUnverifiedException;
@@ -22,22 +21,15 @@ import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
-import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.japi.Pair;
-import org.apache.pekko.stream.CompletionStrategy;
 import org.apache.pekko.stream.KillSwitches;
 import org.apache.pekko.stream.Materializer;
-import org.apache.pekko.stream.OverflowStrategy;
 import org.apache.pekko.stream.SharedKillSwitch;
-import org.apache.pekko.stream.TLSProtocol;
 import org.apache.pekko.stream.javadsl.BidiFlow;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
-import org.apache.pekko.stream.javadsl.TLS;
 import org.apache.pekko.stream.javadsl.Tcp;
-import org.apache.pekko.stream.typed.javadsl.ActorSink;
 import org.apache.pekko.util.ByteString;
 
 /**
@@ -68,28 +60,32 @@ public final class MqttListener {
   private final MqttConnection.Dependencies deps;
   private final ServerTls tls;
   private final MqttSettings codecSettings;
+  private final TlsBufferPool tlsBuffers;
   private final Materializer materializer;
   private Tcp.ServerBinding binding;
   private long accepted;
 
-  private MqttListener(ActorContext<Command> context, MqttConnection.Dependencies deps, ServerTls tls, MqttSettings codecSettings) {
+  private MqttListener(ActorContext<Command> context, MqttConnection.Dependencies deps, ServerTls tls, MqttSettings codecSettings,
+      TlsBufferPool tlsBuffers) {
     this.context = context;
     this.deps = deps;
     this.tls = tls;
     this.codecSettings = codecSettings;
+    this.tlsBuffers = tlsBuffers;
     this.materializer = Materializer.matFromSystem(context.getSystem());
   }
 
   /**
    * A listener that binds at once.
    *
+   * @param tlsBuffers the buffers every connection's TLS borrows while it encrypts or decrypts
    * @param bound completed with the bound address (tests bind port 0), or failed when the port is taken
    */
   public static Behavior<Command> create(MqttConnection.Dependencies deps, ServerTls tls, MqttSettings codecSettings,
-      CompletableFuture<InetSocketAddress> bound) {
+      TlsBufferPool tlsBuffers, CompletableFuture<InetSocketAddress> bound) {
     return Behaviors.setup(ctx -> {
       ctx.setLoggerName(MqttListener.class);
-      MqttListener listener = new MqttListener(ctx, deps, tls, codecSettings);
+      MqttListener listener = new MqttListener(ctx, deps, tls, codecSettings, tlsBuffers);
       MqttListenerSettings s = deps.settings();
       CompletionStage<Tcp.ServerBinding> binding = Tcp.get(ctx.getSystem())
           .bind(s.bindAddress(), s.port())
@@ -142,57 +138,31 @@ public final class MqttListener {
       connection.handleWith(Flow.fromSinkAndSource(Sink.cancelled(), Source.empty()), materializer);
       return Behaviors.same();
     }
-    // Close completes the outbound stream only after what is queued before it has gone out (a
-    // CONNACK with its refusal code, say): the draining strategy, which the typed ActorSource lacks.
-    Pair<org.apache.pekko.actor.ActorRef, Source<MqttConnection.ToDevice, NotUsed>> outboundPair =
-        Source.<MqttConnection.ToDevice>actorRef(
-                m -> m == MqttConnection.Close.INSTANCE ? Optional.of(CompletionStrategy.draining()) : Optional.empty(),
-                m -> Optional.empty(),
-                deps.settings().outboundBuffer(),
-                OverflowStrategy.fail())
-            .preMaterialize(materializer);
-    Pair<ActorRef<MqttConnection.ToDevice>, Source<MqttConnection.ToDevice, NotUsed>> outbound =
-        Pair.create(Adapter.toTyped(outboundPair.first()), outboundPair.second());
     String name = "mqtt-" + (++accepted);
-    // Closes the socket itself: after the close_notify, Pekko's TLS waits for the peer's, which
-    // TLS 1.3 clients need not send; the connection actor shuts this switch once it has flushed.
+    // The connection actor shuts this switch when it stops (after its close linger at the latest),
+    // so the socket closes even if the outbound side never finished (a peer that stopped reading).
     SharedKillSwitch socket = KillSwitches.shared(name);
-    ActorRef<MqttConnection.Command> actor = context.spawn(
-        MqttConnection.create(deps, outbound.first(), socket, remote), name);
-    connection.handleWith(Flow.<ByteString>create().via(socket.flow()).via(pipeline(actor, outbound.second())), materializer);
+    ActorRef<MqttConnection.Command> actor = context.spawn(MqttConnection.create(deps, socket, remote), name);
+    connection.handleWith(Flow.<ByteString>create().via(socket.flow()).via(pipeline(actor)), materializer);
     return Behaviors.same();
   }
 
-  /** The per-connection pipeline: TLS, then the MQTT codec, then the connection actor. */
-  private Flow<ByteString, ByteString, NotUsed> pipeline(ActorRef<MqttConnection.Command> actor,
-      Source<MqttConnection.ToDevice, NotUsed> outbound) {
-    BidiFlow<TLSProtocol.SslTlsOutbound, ByteString, ByteString, TLSProtocol.SslTlsInbound, NotUsed> tlsStage = TLS.create(
+  /**
+   * The per-connection pipeline, one stream interpreter per connection: TLS, then the MQTT codec,
+   * then the port to the connection actor (inbound with backpressure, outbound from the actor).
+   */
+  private Flow<ByteString, ByteString, NotUsed> pipeline(ActorRef<MqttConnection.Command> actor) {
+    // Called once the handshake is done, before any plaintext passes; every session is accepted
+    // here, because client certificates are judged by authentication, after CONNECT. The stage's
+    // outbound completion (the actor's Close) sends close_notify and closes without waiting for the
+    // peer's; a cancelled plaintext side does not stop the last packets (a refusal's CONNACK).
+    BidiFlow<ByteString, ByteString, ByteString, ByteString, NotUsed> tlsStage = TlsFlow.create(
         tls::newServerEngine,
-        // Called once the handshake is done; accepting every session here, because client
-        // certificates are judged by authentication, after CONNECT.
         session -> actor.tell(new MqttConnection.TlsEstablished(peerChain(session))),
-        // When the connection closes, the inbound side is cancelled first; that must not abort the
-        // session before the last packets (a refusal's CONNACK) are encrypted and sent. The
-        // outbound side's completion closes TLS; the connection's kill switch bounds the wait.
-        org.apache.pekko.stream.IgnoreCancel$.MODULE$);
-    BidiFlow<TLSProtocol.SslTlsInbound, ByteString, ByteString, TLSProtocol.SslTlsOutbound, NotUsed> plaintext = BidiFlow.fromFlows(
-        Flow.<TLSProtocol.SslTlsInbound>create()
-            .filter(in -> in instanceof TLSProtocol.SessionBytes)
-            .map(in -> ((TLSProtocol.SessionBytes) in).bytes()),
-        Flow.<ByteString>create().map(TLSProtocol.SendBytes::new));
-    // Not coupled: when the connection closes, its last packets must be flushed before the read
-    // side is cancelled (a cancelled read side makes TCP close at once). The actor's kill switch
-    // closes the socket after the linger in any case.
-    Flow<MqttInbound, MqttPacket, NotUsed> toActor = Flow.fromSinkAndSource(
-        ActorSink.<MqttInbound, MqttConnection.Command, MqttConnection.Ack>actorRefWithBackpressure(
-            actor,
-            MqttConnection.FromDevice::new,
-            MqttConnection.StreamInit::new,
-            MqttConnection.Ack.INSTANCE,
-            MqttConnection.StreamCompleted.INSTANCE,
-            MqttConnection.StreamFailed::new),
-        outbound.map(m -> ((MqttConnection.Send) m).packet()));
-    return tlsStage.reversed().atop(plaintext).atop(MqttCodecFlow.create(codecSettings)).join(toActor);
+        tlsBuffers);
+    return tlsStage.reversed()
+        .atop(MqttCodecFlow.create(codecSettings))
+        .join(Flow.fromGraph(new ConnectionPort(actor, deps.settings().outboundBuffer())));
   }
 
   private static List<X509Certificate> peerChain(SSLSession session) {

@@ -14,6 +14,8 @@ import dev.clearway.streams.mqtt.MqttInbound;
 import dev.clearway.streams.mqtt.MqttPacket;
 import dev.clearway.streams.mqtt.MqttSettings;
 import dev.clearway.streams.store.Position;
+import dev.clearway.streams.tls.TlsBufferPool;
+import dev.clearway.streams.tls.TlsFlow;
 import dev.clearway.tls.ClientTls;
 import java.time.Clock;
 import java.time.Duration;
@@ -40,7 +42,6 @@ import org.apache.pekko.stream.KillSwitches;
 import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.OverflowStrategy;
 import org.apache.pekko.stream.SharedKillSwitch;
-import org.apache.pekko.stream.TLSClosing;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.stream.javadsl.Tcp;
@@ -105,8 +106,8 @@ public final class HubLink {
   private record CloudToDeviceDone(DeviceSession.CloudToDeviceOutcome outcome) implements Command {}
 
   /** What a link needs from the rest of the gateway. */
-  record Dependencies(UpstreamSettings settings, HubCredentials credentials, Optional<ClientTls> tls, MqttSettings codec,
-      ClusterSharding sharding, GatewayCounters counters, Clock clock, ActorRef<UpstreamSink.Command> sink) {}
+  record Dependencies(UpstreamSettings settings, HubCredentials credentials, Optional<ClientTls> tls, TlsBufferPool tlsBuffers,
+      MqttSettings codec, ClusterSharding sharding, GatewayCounters counters, Clock clock, ActorRef<UpstreamSink.Command> sink) {}
 
   private enum State { DISCONNECTED, CONNECTING, SUBSCRIBING, UP, CLOSED }
 
@@ -263,14 +264,14 @@ public final class HubLink {
     out = outbound.first();
     socket = KillSwitches.shared("uplink-" + attempt);
     int thisAttempt = attempt;
+    Flow<ByteString, ByteString, ?> tcp = Tcp.get(context.getSystem()).outgoingConnection(s.address(), Optional.empty(), List.of(),
+        true, Optional.of(s.connectTimeout()), Optional.empty());
+    // The same TLS stage as the listener's, in client mode: the engine checks the hub's chain and
+    // host name in the handshake; completing the outbound side sends close_notify.
     Flow<ByteString, ByteString, ?> transport = s.tls()
-        ? Tcp.get(context.getSystem()).outgoingConnectionWithTls(s.address(),
-            () -> deps.tls().orElseThrow().newClientEngine(s.address().getHostString(), s.address().getPort()),
-            Optional.empty(), List.of(), Optional.of(s.connectTimeout()), Optional.empty(),
-            session -> Optional.empty(), // the engine checks chain and host name in the handshake
-            TLSClosing.eagerClose())
-        : Tcp.get(context.getSystem()).outgoingConnection(s.address(), Optional.empty(), List.of(), true,
-            Optional.of(s.connectTimeout()), Optional.empty());
+        ? TlsFlow.create(() -> deps.tls().orElseThrow().newClientEngine(s.address().getHostString(), s.address().getPort()),
+            session -> { }, deps.tlsBuffers()).join(tcp)
+        : tcp;
     Flow<MqttPacket, MqttInbound, NotUsed> mqtt = MqttCodecFlow.client(deps.codec()).reversed()
         .join(Flow.<ByteString>create().via(socket.flow()).via(transport).mapMaterializedValue(m -> NotUsed.getInstance()));
     outbound.second().via(mqtt).runWith(ActorSink.<MqttInbound, Command, Ack>actorRefWithBackpressure(

@@ -9,6 +9,7 @@ import dev.clearway.streams.store.MessageStore;
 import dev.clearway.streams.store.Position;
 import dev.clearway.streams.mqtt.MqttSettings;
 import dev.clearway.streams.store.StoredMessage;
+import dev.clearway.streams.tls.TlsBufferPool;
 import dev.clearway.tls.ClientTls;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -138,14 +139,15 @@ public final class UpstreamSink {
    *
    * @param registry where identities' own keys are found (read at each connection attempt)
    * @param tls client TLS for the hub; empty when {@code clearway.upstream.tls} is off
+   * @param tlsBuffers the buffers the links' TLS borrows while it encrypts or decrypts
    * @param codec the MQTT codec's settings (the largest packet accepted from the hub)
    * @param status where the online/offline state is published
    */
   public static Behavior<Command> create(MessageStore store, UpstreamSettings settings, IdentityRegistry registry, Optional<ClientTls> tls,
-      MqttSettings codec, ClusterSharding sharding, GatewayCounters counters, Clock clock, UpstreamStatus status) {
+      TlsBufferPool tlsBuffers, MqttSettings codec, ClusterSharding sharding, GatewayCounters counters, Clock clock, UpstreamStatus status) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       ctx.setLoggerName(UpstreamSink.class);
-      HubLink.Dependencies deps = new HubLink.Dependencies(settings, new HubCredentials(registry, settings), tls, codec,
+      HubLink.Dependencies deps = new HubLink.Dependencies(settings, new HubCredentials(registry, settings), tls, tlsBuffers, codec,
           sharding, counters, clock, ctx.getSelf());
       timers.startTimerWithFixedDelay(Pump.POLL, Pump.POLL, settings.pollInterval());
       ctx.getLog().info("Uplink to {} over MQTT{}: at most {} messages in flight, {} per identity",

@@ -1,6 +1,7 @@
 package dev.clearway.actors.mqtt;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.clearway.actors.GatewayFixture;
 import dev.clearway.actors.GatewayIT;
@@ -8,12 +9,14 @@ import dev.clearway.actors.identity.Credentials;
 import dev.clearway.actors.metrics.GatewayCounters;
 import dev.clearway.streams.mqtt.MqttCodec;
 import dev.clearway.streams.mqtt.MqttPacket;
+import dev.clearway.tls.OpenSsl;
 import dev.clearway.tls.SasToken;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import javax.net.ssl.SSLSocket;
@@ -22,7 +25,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The connection's timers and opening rules, driven byte by byte over a real TLS socket: the TLS
- * handshake timeout, the CONNECT timeout, keep-alive x 1.5, and packets out of order. The gateway
+ * handshake timeout, refused handshakes, the CONNECT timeout, keep-alive x 1.5, and packets out of order. The gateway
  * runs with short timeouts so nothing here waits long.
  */
 class ConnectionLifecycleIT extends GatewayIT {
@@ -85,6 +88,31 @@ class ConnectionLifecycleIT extends GatewayIT {
       readUntilClosed(plain); // we never send a ClientHello
     }
     assertThat(gateway.gateway().counters().get(GatewayCounters.PROTOCOL_ERROR, "tls_handshake_timeout")).isEqualTo(before + 1);
+  }
+
+  @Test
+  void plaintextMqttSentToTheTlsPortIsRefusedAndCountedAsAFailedHandshake() throws Exception {
+    long before = gateway.gateway().counters().get(GatewayCounters.PROTOCOL_ERROR, "tls_handshake_failed");
+    try (Socket plain = new Socket("127.0.0.1", gateway.port())) {
+      plain.setSoTimeout(10_000);
+      write(plain, new MqttPacket.Connect(true, 60, "plain", Optional.empty(), Optional.empty(), Optional.empty()));
+
+      readUntilClosed(plain);
+    }
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+        assertThat(gateway.gateway().counters().get(GatewayCounters.PROTOCOL_ERROR, "tls_handshake_failed")).isEqualTo(before + 1));
+  }
+
+  @Test
+  void aTls11ClientGetsAProtocolVersionAlertAndIsCountedAsAFailedHandshake() {
+    long before = gateway.gateway().counters().get(GatewayCounters.PROTOCOL_ERROR, "tls_handshake_failed");
+
+    OpenSsl.Result r = OpenSsl.run("s_client", "-connect", "127.0.0.1:" + gateway.port(), "-tls1_1", "-cipher", "DEFAULT:@SECLEVEL=0");
+
+    assertThat(r.exitCode()).as(r.output()).isNotZero();
+    assertThat(r.output()).contains("alert protocol version");
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+        assertThat(gateway.gateway().counters().get(GatewayCounters.PROTOCOL_ERROR, "tls_handshake_failed")).isEqualTo(before + 1));
   }
 
   @Test
