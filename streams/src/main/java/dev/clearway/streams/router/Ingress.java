@@ -64,16 +64,21 @@ public final class Ingress {
   /** Submits a message; see {@link Submitted}. */
   public Submitted submit(Message message) {
     Envelope envelope = new Envelope(message, new CompletableFuture<>());
-    CompletionStage<Done> enqueued = queue.offer(envelope).handle((result, thrown) -> {
+    CompletableFuture<Done> enqueued = new CompletableFuture<>();
+    // Pekko's CompletionStages (Scala futures converted) run their non-async callbacks on the
+    // JVM's default executor, which on a machine with fewer than 3 cores is a new thread per
+    // callback: this continuation is cheap, so it runs on the thread that completes the offer.
+    queue.offer(envelope).whenCompleteAsync((result, thrown) -> {
       Throwable failure = thrown instanceof CompletionException c && c.getCause() != null ? c.getCause() : thrown;
       if (failure == null && result.isEnqueued()) {
-        return CompletableFuture.completedFuture(Done.getInstance());
+        enqueued.complete(Done.getInstance());
+        return;
       }
       String why = failure instanceof StreamDetachedException || result == QueueOfferResult.closed() ? "the ingress is closed"
           : failure != null ? failure.getMessage()
           : result instanceof QueueOfferResult.Failure f ? f.cause().getMessage() : "the ingress dropped the message";
-      return CompletableFuture.<Done>failedFuture(new IllegalStateException(why));
-    }).thenCompose(stage -> stage);
+      enqueued.completeExceptionally(new IllegalStateException(why));
+    }, Runnable::run);
     return new Submitted(enqueued, enqueued.thenCompose(e -> envelope.handled()));
   }
 
