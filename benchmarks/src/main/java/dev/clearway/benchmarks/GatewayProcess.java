@@ -67,6 +67,12 @@ final class GatewayProcess {
 
   /** {@code jcmd <pid> <command...>}: its output, or an exception with it when jcmd failed. */
   String jcmd(String... command) throws IOException, InterruptedException {
+    if (!process.isAlive()) {
+      // Say why, rather than jcmd's "No such process": an OutOfMemoryError, say, ends a Pekko JVM.
+      List<String> lines = Files.readAllLines(log);
+      throw new IllegalStateException("the gateway exited with " + process.exitValue() + "; the end of " + log + ":\n"
+          + String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size())));
+    }
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString());
     cmd.add(Long.toString(process.pid()));

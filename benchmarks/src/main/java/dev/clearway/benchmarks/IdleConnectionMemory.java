@@ -1,11 +1,13 @@
 package dev.clearway.benchmarks;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.MqttClientExecutorConfig;
 import com.hivemq.client.mqtt.MqttClientSslConfig;
 import com.hivemq.client.mqtt.mqtt3.Mqtt3AsyncClient;
 import dev.clearway.actors.identity.Credentials;
-import dev.clearway.actors.identity.Identity;
 import dev.clearway.actors.identity.IdentityRegistry;
 import dev.clearway.benchmarks.ProcessReadings.ClassCount;
 import dev.clearway.benchmarks.ProcessReadings.ClassDelta;
@@ -323,15 +325,29 @@ public final class IdleConnectionMemory {
 
   // --- preparation ---------------------------------------------------------------------------
 
-  private void createIdentities() throws IdentityRegistry.RegistryException {
-    IdentityRegistry registry = IdentityRegistry.open(dataDir, Duration.ofSeconds(2), Clock.systemUTC());
+  /**
+   * Writes {@code identities.json} with all the SAS identities at once, in the registry's own format
+   * ({@code clearway devices add} rewrites the whole file per identity, which takes minutes for
+   * 10,000), and checks that the registry reads them all back.
+   */
+  private void createIdentities() throws IOException, IdentityRegistry.RegistryException {
+    ObjectMapper json = new ObjectMapper();
+    ArrayNode list = json.createArrayNode();
     for (int i = 0; i < options.warmup() + options.connections(); i++) {
       String id = i < options.warmup()
           ? String.format(Locale.ROOT, "membench-warmup-%05d", i)
           : String.format(Locale.ROOT, "membench-%05d", i - options.warmup());
       Credentials.SymmetricKey key = Credentials.SymmetricKey.generate();
-      registry.add(new Identity(id, Optional.empty(), key));
+      list.addObject().put("deviceId", id).put("auth", "sas").put("primaryKey", key.primaryKey())
+          .put("secondaryKey", key.secondaryKey());
       keys.put(id, key.primaryKey());
+    }
+    ObjectNode root = json.createObjectNode();
+    root.set("identities", list);
+    Files.write(dataDir.resolve(IdentityRegistry.FILE_NAME), json.writeValueAsBytes(root));
+    int read = IdentityRegistry.open(dataDir, Duration.ofSeconds(2), Clock.systemUTC()).list().size();
+    if (read != keys.size()) {
+      throw new IllegalStateException("the identity registry reads " + read + " identities of the " + keys.size() + " written");
     }
   }
 
