@@ -19,10 +19,11 @@
 #   --only LIST            phases to run, comma-separated [jmh,e2e,idle]
 #   --quick                a smoke run: small settings, written to benchmarks/target/quick/ instead
 #   --jfr                  e2e: record the gateway with JFR in the measured windows; hot methods in RESULTS.md
-#   --devices K [100] --window N [10] --warmup S [10] --duration S [30] --rate R [half of Clearway's max]
-#   --systems LIST [clearway,mosquitto] --bridge-inflight N [100] --gateway-heap SIZE [1g]
+#   --devices K [100] --window N [10] --warmup S [15] --duration S [30] --rate R [half of Clearway's max]
+#   --window-scope end-to-end|puback [end-to-end: a message is in flight until acknowledged and arrived upstream]
+#   --systems LIST [clearway,mosquitto] --bridge-inflight N [20] --gateway-heap SIZE [1g]
 #   --store-sync true|false [true: the comparison's setting; false only to see what fsync costs]   (e2e)
-#   --connections N [10000] --per-address N [5000] --idle-heap SIZE [2g]                  (idle)
+#   --connections N [10000] --per-address N [5000] --idle-heap SIZE [3g]                  (idle)
 #   --max-minutes M [40]   bounds the whole run, build included
 # Environment: SKIP_BUILD=1 reuses actors/target/clearway.jar and benchmarks/target/benchmarks.jar;
 # JMH_ARGS replaces the JMH settings. Needs root (or sudo) only to install Mosquitto when it is missing.
@@ -39,14 +40,14 @@ MAX_MINUTES=40
 JFR=0
 declare -A E2E=()      # option -> value, as given; the harness's defaults apply to the rest
 declare -A IDLE=()
-IDLE_HEAP=2g
+IDLE_HEAP=""
 ARGS=("$@")
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --only) ONLY="${2:?--only needs a value}"; shift 2 ;;
     --quick) QUICK=1; shift ;;
     --jfr) JFR=1; shift ;;
-    --devices|--window|--warmup|--duration|--rate|--systems|--bridge-inflight|--gateway-heap|--store-sync)
+    --devices|--window|--window-scope|--warmup|--duration|--rate|--systems|--bridge-inflight|--gateway-heap|--store-sync)
       E2E["$1"]="${2:?$1 needs a value}"; shift 2 ;;
     --connections|--per-address) IDLE["$1"]="${2:?$1 needs a value}"; shift 2 ;;
     --idle-heap) IDLE_HEAP="${2:?--idle-heap needs a value}"; shift 2 ;;
@@ -83,12 +84,14 @@ if [[ "$QUICK" == 1 ]]; then
   default E2E --devices 10; default E2E --warmup 3; default E2E --duration 5
   default IDLE --connections 600; default IDLE --per-address 300
   IDLE_EXTRA=(--baseline 100 --warmup 100 --settle-seconds 3)
-  IDLE_HEAP=1g
+  IDLE_HEAP="${IDLE_HEAP:-1g}"
 else
   OUT="$ROOT/benchmarks"
   JMH_ARGS="${JMH_ARGS:--f 1 -wi 2 -w 1s -i 3 -r 1s}"
   default IDLE --connections 10000; default IDLE --per-address 5000
   IDLE_EXTRA=(--settle-seconds 10)
+  # About 130 KB of heap per connection: 10,000 need 1.3 GB, and the heap is pre-touched.
+  IDLE_HEAP="${IDLE_HEAP:-3g}"
 fi
 RESULTS="$OUT/RESULTS.md"
 PLOTS="$OUT/results"

@@ -10,7 +10,9 @@ import java.util.Optional;
  * (two systems, two phases each) into about four minutes on 2 cores.
  *
  * @param devices K, the devices publishing (each its own MQTT/TLS connection)
- * @param window closed loop: the messages each device keeps awaiting their PUBACK
+ * @param window closed loop: the messages each device keeps in flight
+ * @param windowScope closed loop: when a message stops counting against its device's window: once
+ *     acknowledged and arrived upstream (end-to-end, the default), or once acknowledged (puback)
  * @param warmupSeconds each phase's warm-up, not counted
  * @param durationSeconds each phase's measured window
  * @param rate the fixed-rate phase's total rate (messages/s); empty: half of the first system's
@@ -26,7 +28,7 @@ import java.util.Optional;
  * @param plotDir where the PNG plots go
  * @param fragment the Markdown section written for RESULTS.md
  */
-record E2eOptions(int devices, int window, int warmupSeconds, int durationSeconds, Optional<Integer> rate,
+record E2eOptions(int devices, int window, LoadGenerator.WindowScope windowScope, int warmupSeconds, int durationSeconds, Optional<Integer> rate,
                   int messageBytes, List<String> systems, String gatewayHeap, int bridgeInflight, boolean storeSync,
                   boolean jfr,
                   String tls, Path gatewayJar, Path workDir, Path plotDir, Path fragment, int maxOutstanding,
@@ -36,7 +38,7 @@ record E2eOptions(int devices, int window, int warmupSeconds, int durationSecond
 
   static E2eOptions parse(String[] args) {
     Args a = Args.parse(args,
-        List.of("--devices", "--window", "--warmup", "--duration", "--rate", "--message-bytes", "--systems",
+        List.of("--devices", "--window", "--window-scope", "--warmup", "--duration", "--rate", "--message-bytes", "--systems",
             "--gateway-heap", "--bridge-inflight", "--store-sync", "--tls", "--gateway-jar", "--work-dir", "--plot-dir", "--fragment",
             "--max-outstanding", "--max-minutes"),
         List.of("--jfr"));
@@ -55,6 +57,12 @@ record E2eOptions(int devices, int window, int warmupSeconds, int durationSecond
     if (!tls.equals("TLSv1.3") && !tls.equals("TLSv1.2")) {
       throw new IllegalArgumentException("--tls must be TLSv1.3 or TLSv1.2, was " + tls);
     }
+    LoadGenerator.WindowScope scope = switch (a.string("--window-scope", "end-to-end")) {
+      case "end-to-end" -> LoadGenerator.WindowScope.END_TO_END;
+      case "puback" -> LoadGenerator.WindowScope.PUBACK;
+      default -> throw new IllegalArgumentException("--window-scope must be end-to-end or puback, was "
+          + a.string("--window-scope", ""));
+    };
     String sync = a.string("--store-sync", "true");
     if (!sync.equals("true") && !sync.equals("false")) {
       throw new IllegalArgumentException("--store-sync must be true or false, was " + sync);
@@ -66,13 +74,14 @@ record E2eOptions(int devices, int window, int warmupSeconds, int durationSecond
     return new E2eOptions(
         a.integer("--devices", 100, 1, 10_000),
         a.integer("--window", 10, 1, 1000),
-        a.integer("--warmup", 10, 0, 3600),
+        scope,
+        a.integer("--warmup", 15, 0, 3600),
         a.integer("--duration", 30, 1, 3600),
         a.optionalInteger("--rate", 1, 10_000_000),
         a.integer("--message-bytes", 1024, Payload.STAMP_BYTES, 256 * 1024),
         List.copyOf(systems),
         heap,
-        a.integer("--bridge-inflight", 100, 0, 65_535),
+        a.integer("--bridge-inflight", 20, 0, 65_535),
         Boolean.parseBoolean(sync),
         a.flag("--jfr"),
         tls,

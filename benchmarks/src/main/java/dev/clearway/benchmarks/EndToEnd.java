@@ -271,7 +271,7 @@ public final class EndToEnd {
     meter.start();
     boolean keptUp = true;
     if (mode == PhaseResult.Mode.CLOSED_LOOP) {
-      devices.closedLoop(recorder, options.window());
+      devices.closedLoop(recorder, options.window(), options.windowScope());
     } else {
       keptUp = devices.fixedRate(recorder, rate, options.maxOutstanding());
     }
@@ -281,10 +281,12 @@ public final class EndToEnd {
         recorder.sentCount(), recorder.ackedCount(), recorder.failedCount(), recorder.missing(), recorder.duplicateCount(),
         recorder.ackedInWindow() / (double) options.durationSeconds(),
         recorder.arrivedInWindow() / (double) options.durationSeconds(),
-        recorder.latencyMicros(), recorder.arrivalsPerSecond(), keptUp, drained, meter.uses(), recorder.firstError());
-    System.out.printf(Locale.ROOT, "%s: %,.0f msg/s arrived, %,.0f acknowledged; p50 %s ms, p99 %s ms, max %s ms; "
-            + "%,d sent, %,d lost, %,d duplicates; drained in %.1f s%n", label, result.arrivedPerSecond(), result.ackedPerSecond(),
+        recorder.latencyMicros(), recorder.ackLatencyMicros(), recorder.arrivalsPerSecond(), keptUp, drained, meter.uses(), recorder.firstError());
+    System.out.printf(Locale.ROOT, "%s: %,.0f msg/s arrived, %,.0f acknowledged; p50 %s ms, p99 %s ms, max %s ms "
+            + "(PUBACK p50 %s ms, p99 %s ms); %,d sent, %,d lost, %,d duplicates; drained in %.1f s%n", label,
+        result.arrivedPerSecond(), result.ackedPerSecond(),
         E2eReport.ms(result.latencyMillis(50)), E2eReport.ms(result.latencyMillis(99)), E2eReport.ms(result.maxLatencyMillis()),
+        E2eReport.ms(result.ackLatencyMillis(50)), E2eReport.ms(result.ackLatencyMillis(99)),
         result.sent(), result.lost(), result.duplicates(), drained);
     writeRaw(number, result);
     if (profile && Files.exists(jfr)) {

@@ -26,8 +26,12 @@ import java.util.concurrent.locks.LockSupport;
  * {@code <hub>/<id>/?api-version=…}, password a SAS token) and publishes QoS 1 messages of a fixed
  * size to {@code devices/<id>/messages/events/}. Two ways of loading the system under test:
  * <ul>
- *   <li>{@link #closedLoop}: every device keeps {@code window} messages awaiting their PUBACK and
- *       sends the next as soon as one is acknowledged: the system's maximum throughput.
+ *   <li>{@link #closedLoop}: every device keeps {@code window} messages in flight and sends the next
+ *       as soon as one completes: the system's maximum throughput. End to end (the default), a
+ *       message is in flight until it is both acknowledged (PUBACK) and arrived at the upstream, so
+ *       a system that acknowledges faster than it forwards (Mosquitto acknowledges on receipt) is
+ *       measured at what it forwards, not at the collapse of a queue growing without bound; with
+ *       the PUBACK scope, only the acknowledgement counts, as for a real device.
  *   <li>{@link #fixedRate}: one scheduler sends at a fixed total rate, round-robin over the devices,
  *       whatever the acknowledgements do; each message carries its slot in the schedule as its
  *       intended send time, so latency includes any wait for a backed-up client.
@@ -110,31 +114,43 @@ final class LoadGenerator implements AutoCloseable {
             // A device whose publish failed stops (its connection is gone); the phase reports it.
             recorder.failed(error);
           } else {
-            recorder.acked(d.index(), seq, System.nanoTime());
+            recorder.acked(d.index(), seq, intendedNanos, System.nanoTime());
             onAcked.run();
           }
         });
+  }
+
+  /** When a closed-loop message stops counting against its device's window. */
+  enum WindowScope {
+    /** Acknowledged by the system under test and arrived at the upstream. */
+    END_TO_END,
+    /** Acknowledged (PUBACK) by the system under test, as a device sees it. */
+    PUBACK
   }
 
   /**
    * Every device keeps {@code window} messages in flight until the phase ends; returns once all
    * sent messages are acknowledged (or failed), at most 60 s after the end.
    */
-  void closedLoop(PhaseRecorder recorder, int window) throws InterruptedException {
+  void closedLoop(PhaseRecorder recorder, int window, WindowScope scope) throws InterruptedException {
     begin(recorder);
+    if (scope == WindowScope.END_TO_END) {
+      // The next message goes when one completes; its acknowledgement alone sends nothing.
+      recorder.onCompletion(index -> sendWhileRunning(devices.get(index), recorder, scope));
+    }
     for (Device d : devices) {
       for (int i = 0; i < window; i++) {
-        sendWhileRunning(d, recorder);
+        sendWhileRunning(d, recorder, scope);
       }
     }
     sleepUntil(recorder.end());
     awaitAcknowledgements(recorder, 60);
   }
 
-  private void sendWhileRunning(Device d, PhaseRecorder recorder) {
+  private void sendWhileRunning(Device d, PhaseRecorder recorder, WindowScope scope) {
     long now = System.nanoTime();
     if (now < recorder.end()) {
-      publish(d, recorder, now, () -> sendWhileRunning(d, recorder));
+      publish(d, recorder, now, scope == WindowScope.PUBACK ? () -> sendWhileRunning(d, recorder, scope) : () -> { });
     }
   }
 

@@ -5,6 +5,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntConsumer;
 import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 
@@ -17,7 +18,12 @@ import org.HdrHistogram.Histogram;
  * within it, divided by its length; latency is recorded for the messages whose <em>intended</em>
  * send time lies within it, whenever they arrive. Per-second arrival counts cover the whole phase
  * (warm-up and drain included) for the plot. A message acknowledged to its device that never
- * arrives upstream is lost; one that arrives twice is a duplicate (allowed by QoS 1, counted).
+ * arrives upstream is lost; one that arrives twice is a duplicate (allowed by QoS 1, counted). The
+ * time from the intended send to the PUBACK is recorded apart: the part of the latency the system
+ * under test spends before it acknowledges (for the gateway: until the message is stored).
+ *
+ * <p>A message is <em>complete</em> once it is both acknowledged and arrived; the closed loop's
+ * end-to-end window counts the messages not complete yet ({@link #onCompletion}).
  *
  * <p>Thread-safe: devices' acknowledgements and the subscriber's arrivals come on client threads.
  */
@@ -31,6 +37,7 @@ final class PhaseRecorder {
   private final long end;
   private final Ledger[] ledgers;
   private final ConcurrentHistogram latencyMicros = new ConcurrentHistogram(MAX_LATENCY_MICROS, 3);
+  private final ConcurrentHistogram ackLatencyMicros = new ConcurrentHistogram(MAX_LATENCY_MICROS, 3);
   private final AtomicLongArray arrivalsPerSecond;
   private final AtomicLong sent = new AtomicLong();
   private final AtomicLong acked = new AtomicLong();
@@ -40,6 +47,7 @@ final class PhaseRecorder {
   private final AtomicLong ackedInWindow = new AtomicLong();
   private final AtomicLong arrivedInWindow = new AtomicLong();
   private final AtomicReference<String> firstError = new AtomicReference<>();
+  private volatile IntConsumer completions = device -> { };
 
   /**
    * @param seriesSeconds how many seconds from {@code start} the per-second series covers; arrivals
@@ -73,15 +81,27 @@ final class PhaseRecorder {
     return end;
   }
 
+  /** Called with the device's index whenever one of its messages becomes complete (acknowledged and arrived). */
+  void onCompletion(IntConsumer listener) {
+    this.completions = listener;
+  }
+
   void sent() {
     sent.incrementAndGet();
   }
 
-  void acked(int device, long sequence, long nowNanos) {
-    ledgers[device].acked(sequence);
+  /** The device got the PUBACK of a message it meant to send at {@code intendedNanos}. */
+  void acked(int device, long sequence, long intendedNanos, long nowNanos) {
+    boolean complete = ledgers[device].acked(sequence);
     acked.incrementAndGet();
     if (nowNanos >= measureFrom && nowNanos < end) {
       ackedInWindow.incrementAndGet();
+    }
+    if (intendedNanos >= measureFrom && intendedNanos < end) {
+      ackLatencyMicros.recordValue(Math.min(Math.max(0, (nowNanos - intendedNanos) / 1000), MAX_LATENCY_MICROS));
+    }
+    if (complete) {
+      completions.accept(device);
     }
   }
 
@@ -100,7 +120,8 @@ final class PhaseRecorder {
         || stamp.sequence() > Integer.MAX_VALUE - 1) {
       return false;
     }
-    if (!ledgers[stamp.device()].arrived(stamp.sequence())) {
+    Arrival arrival = ledgers[stamp.device()].arrived(stamp.sequence());
+    if (arrival == Arrival.REPEAT) {
       duplicates.incrementAndGet();
       return true;
     }
@@ -115,6 +136,9 @@ final class PhaseRecorder {
     if (stamp.intendedNanos() >= measureFrom && stamp.intendedNanos() < end) {
       long micros = Math.max(0, (nowNanos - stamp.intendedNanos()) / 1000);
       latencyMicros.recordValue(Math.min(micros, MAX_LATENCY_MICROS));
+    }
+    if (arrival == Arrival.COMPLETING) {
+      completions.accept(stamp.device());
     }
     return true;
   }
@@ -170,6 +194,11 @@ final class PhaseRecorder {
     return latencyMicros.copy();
   }
 
+  /** A copy of the histogram of send-to-PUBACK times (microseconds), for the messages intended within the window. */
+  Histogram ackLatencyMicros() {
+    return ackLatencyMicros.copy();
+  }
+
   long[] arrivalsPerSecond() {
     long[] out = new long[arrivalsPerSecond.length()];
     for (int i = 0; i < out.length; i++) {
@@ -178,23 +207,29 @@ final class PhaseRecorder {
     return out;
   }
 
+  /** What an arrival was: a repeat, the first before the PUBACK, or the first after it (the message is complete). */
+  private enum Arrival { REPEAT, BEFORE_ACK, COMPLETING }
+
   /** One device's sequences: acknowledged, and arrived upstream. */
   private static final class Ledger {
     private final BitSet acked = new BitSet();
     private final BitSet arrived = new BitSet();
 
-    synchronized void acked(long sequence) {
-      acked.set((int) sequence);
+    /** True when the message had arrived already: it is complete now. */
+    synchronized boolean acked(long sequence) {
+      int s = (int) sequence;
+      boolean complete = !acked.get(s) && arrived.get(s);
+      acked.set(s);
+      return complete;
     }
 
-    /** False when it had arrived already. */
-    synchronized boolean arrived(long sequence) {
+    synchronized Arrival arrived(long sequence) {
       int s = (int) sequence;
       if (arrived.get(s)) {
-        return false;
+        return Arrival.REPEAT;
       }
       arrived.set(s);
-      return true;
+      return acked.get(s) ? Arrival.COMPLETING : Arrival.BEFORE_ACK;
     }
 
     synchronized long missing() {

@@ -16,7 +16,7 @@ class E2eReportTest {
       h.recordValue(i < 990 ? latencyMicros / 2 : latencyMicros); // p99 is latencyMicros / 2, p99.9 latencyMicros
     }
     return new PhaseResult(system, mode, mode == PhaseResult.Mode.FIXED_RATE ? 4000 : 0, 10, 30, 300_000, 300_000, 0, lost, 0,
-        arrivedPerSecond, arrivedPerSecond, h, new long[] {1, 2, 3}, true, 0.4,
+        arrivedPerSecond, arrivedPerSecond, h, h, new long[] {1, 2, 3}, true, 0.4,
         List.of(new ProcessMeter.Use("gateway JVM", 151.5, 600_000, 650_000)), null);
   }
 

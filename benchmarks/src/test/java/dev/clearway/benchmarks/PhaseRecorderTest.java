@@ -3,6 +3,8 @@ package dev.clearway.benchmarks;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.clearway.benchmarks.Payload.Stamp;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -24,8 +26,8 @@ class PhaseRecorderTest {
     r.arrived(new Stamp(7, 0, 1, T0 + 1900 * MS), T0 + 2 * S); // first instant of the window
     r.arrived(new Stamp(7, 0, 2, T0 + 3 * S), T0 + 4 * S);
     r.arrived(new Stamp(7, 0, 3, T0 + 4990 * MS), T0 + 5 * S); // the window's end is exclusive
-    r.acked(1, 0, T0 + S);
-    r.acked(1, 1, T0 + 3 * S);
+    r.acked(1, 0, T0, T0 + S);
+    r.acked(1, 1, T0 + 2 * S, T0 + 3 * S);
     assertThat(r.arrivedInWindow()).isEqualTo(2);
     assertThat(r.arrivedCount()).isEqualTo(4);
     assertThat(r.ackedInWindow()).isEqualTo(1);
@@ -48,7 +50,7 @@ class PhaseRecorderTest {
     PhaseRecorder r = recorder();
     for (int seq = 0; seq < 3; seq++) {
       r.sent();
-      r.acked(0, seq, T0 + 3 * S);
+      r.acked(0, seq, T0 + 2 * S, T0 + 3 * S);
     }
     r.sent();
     r.arrived(new Stamp(7, 0, 0, T0 + 3 * S), T0 + 3 * S);
@@ -64,6 +66,15 @@ class PhaseRecorderTest {
   }
 
   @Test
+  void theTimeToThePubackIsRecordedForMessagesIntendedInsideTheWindow() {
+    PhaseRecorder r = recorder();
+    r.acked(0, 0, T0 + S, T0 + 2 * S);               // intended in the warm-up
+    r.acked(0, 1, T0 + 3 * S, T0 + 3 * S + 7 * MS);
+    assertThat(r.ackLatencyMicros().getTotalCount()).isEqualTo(1);
+    assertThat(r.ackLatencyMicros().getMaxValue()).isBetween(6990L, 7010L);
+  }
+
+  @Test
   void aStampNamingNoDeviceOfThePhaseIsNotCountedAsAnArrival() {
     PhaseRecorder r = recorder();
     assertThat(r.arrived(new Stamp(7, 5, 0, T0 + 3 * S), T0 + 3 * S)).isFalse();
@@ -71,5 +82,22 @@ class PhaseRecorderTest {
     assertThat(r.arrived(new Stamp(7, 0, -4, T0 + 3 * S), T0 + 3 * S)).isFalse();
     assertThat(r.arrivedCount()).isZero();
     assertThat(r.duplicateCount()).isZero();
+  }
+
+  @Test
+  void aMessageCompletesOnceWhenItIsBothAcknowledgedAndArrivedInEitherOrder() {
+    PhaseRecorder r = recorder();
+    List<Integer> completed = new ArrayList<>();
+    r.onCompletion(completed::add);
+    r.acked(0, 0, T0 + 2 * S, T0 + 3 * S);
+    assertThat(completed).as("acknowledged, not arrived").isEmpty();
+    r.arrived(new Stamp(7, 0, 0, T0 + 3 * S), T0 + 3 * S);
+    assertThat(completed).containsExactly(0);
+    r.arrived(new Stamp(7, 1, 0, T0 + 3 * S), T0 + 3 * S); // a bridge forwards before its PUBACK reaches the device
+    assertThat(completed).containsExactly(0);
+    r.acked(1, 0, T0 + 2 * S, T0 + 3 * S);
+    assertThat(completed).containsExactly(0, 1);
+    r.arrived(new Stamp(7, 1, 0, T0 + 3 * S), T0 + 3 * S); // a duplicate completes nothing
+    assertThat(completed).containsExactly(0, 1);
   }
 }
