@@ -8,7 +8,7 @@
 #
 # Phases (in this order):
 #   jmh   JMH: MQTT decode/encode/framing, route evaluation, store append / read / read+acknowledge
-#         (1 fork, 2 warm-up and 3 measured iterations of 1 s each; override with JMH_ARGS).
+#         (1 fork, 2 warm-up and 5 measured iterations of 1 s each; override with JMH_ARGS).
 #   e2e   dev.clearway.benchmarks.EndToEnd: K devices (HiveMQ client, MQTT/TLS, QoS 1, 1 KB) through
 #         Clearway (clearway.jar run, durable store on) and through a Mosquitto TLS bridge to the same
 #         upstream Mosquitto: max throughput (closed loop), then latency at half of Clearway's max.
@@ -87,7 +87,7 @@ if [[ "$QUICK" == 1 ]]; then
   IDLE_HEAP="${IDLE_HEAP:-1g}"
 else
   OUT="$ROOT/benchmarks"
-  JMH_ARGS="${JMH_ARGS:--f 1 -wi 2 -w 1s -i 3 -r 1s}"
+  JMH_ARGS="${JMH_ARGS:--f 1 -wi 2 -w 1s -i 5 -r 1s}"
   default IDLE --connections 10000; default IDLE --per-address 5000
   IDLE_EXTRA=(--settle-seconds 10)
   # About 130 KB of heap per connection: 10,000 need 1.3 GB, and the heap is pre-touched.

@@ -25,7 +25,7 @@ import java.util.Optional;
  *     comparison; false only to see what the fsyncs cost
  * @param jfr record the gateway with Java Flight Recorder during its measured windows
  * @param workDir where configurations, logs, data and raw results go
- * @param plotDir where the PNG plots go
+ * @param plotDir where the PNG plots go (run.sh: benchmarks/results, beside RESULTS.md)
  * @param fragment the Markdown section written for RESULTS.md
  */
 record E2eOptions(int devices, int window, LoadGenerator.WindowScope windowScope, int warmupSeconds, int durationSeconds, Optional<Integer> rate,
@@ -87,7 +87,7 @@ record E2eOptions(int devices, int window, LoadGenerator.WindowScope windowScope
         tls,
         a.path("--gateway-jar", "actors/target/clearway.jar"),
         a.path("--work-dir", "benchmarks/target/e2e"),
-        a.path("--plot-dir", "benchmarks/results"),
+        a.path("--plot-dir", "benchmarks/target/e2e/plots"),
         a.path("--fragment", "benchmarks/target/e2e/e2e.md"),
         a.integer("--max-outstanding", 100_000, 1, 10_000_000),
         a.integer("--max-minutes", 20, 1, 24 * 60));

@@ -107,7 +107,10 @@ public final class EndToEnd {
 
   private int measure() throws Exception {
     Path work = options.workDir();
-    deleteRecursively(work);
+    // Only what an earlier run left here; the directory itself may hold other things.
+    for (String mine : List.of("pki", "upstream", "bridge", "clearway", "raw")) {
+      deleteRecursively(work.resolve(mine));
+    }
     Files.createDirectories(work.resolve("raw"));
     String loadAverage = Machine.loadAverage();
     Mosquitto.ServerTls pki = BenchPki.create(work.resolve("pki"));
