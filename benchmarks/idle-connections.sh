@@ -11,7 +11,9 @@
 #   SKIP_BUILD=1 benchmarks/idle-connections.sh --nmt   # reuse the jars; add native memory tracking
 #
 # Options (defaults): --connections 5000 --baseline 100 --warmup 1000 --concurrency 200 --settle-seconds 15
-# --gateway-heap 1g --tls TLSv1.3 --keep-alive 600 --max-minutes 25 [--nmt] [--keep-data] [--dump-dir DIR]
+# --gateway-heap 1g --tls TLSv1.3 --keep-alive 600 --per-address 5000 --max-minutes 25 [--nmt] [--mosquitto]
+# [--keep-data] [--dump-dir DIR]. benchmarks/run.sh runs the same harness (10,000 connections, with
+# --mosquitto) into RESULTS.md's generated block instead of appending a dated section.
 # The client side (5,000 HiveMQ clients) runs in this script's JVM, with CLIENT_HEAP (default 3g).
 # Exit code: 0 when every connection succeeded and stayed up, 1 otherwise.
 set -euo pipefail

@@ -13,7 +13,7 @@ import java.util.regex.Pattern;
 
 /**
  * Parsers for what Linux and {@code jcmd} say about a process: {@code /proc/<pid>/status},
- * {@code /proc/meminfo}, {@code GC.heap_info}, {@code GC.class_histogram} and
+ * {@code /proc/<pid>/stat}, {@code /proc/meminfo}, {@code GC.heap_info}, {@code GC.class_histogram} and
  * {@code VM.native_memory summary}. Pure functions of the text, so they are unit-tested on captured
  * output instead of on a live process.
  */
@@ -126,6 +126,53 @@ public final class ProcessReadings {
       throw new IllegalArgumentException("no native memory categories (was the JVM started with -XX:NativeMemoryTracking?) in:\n" + summary);
     }
     return byCategory;
+  }
+
+  /**
+   * User plus system CPU time, in clock ticks ({@code getconf CLK_TCK}, 100 on Linux), from
+   * {@code /proc/<pid>/stat}: fields 14 and 15. The command name (field 2) may hold spaces and
+   * parentheses, so the fields are counted from its last closing parenthesis.
+   */
+  public static long cpuTicks(String procStat) {
+    int close = procStat.lastIndexOf(')');
+    if (close < 0) {
+      throw new IllegalArgumentException("not a /proc/<pid>/stat line: " + procStat);
+    }
+    String[] fields = procStat.substring(close + 1).strip().split("\\s+");
+    // fields[0] is field 3 (state), so field n is fields[n - 3].
+    if (fields.length < 13) {
+      throw new IllegalArgumentException("too few fields in /proc/<pid>/stat: " + procStat);
+    }
+    return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+  }
+
+  /**
+   * The machine's busy CPU time, in clock ticks summed over all cores, from the first line of
+   * {@code /proc/stat} ({@code cpu  user nice system idle iowait irq softirq steal …}): everything
+   * but idle and iowait. Guest time is already counted in user time.
+   */
+  public static long machineBusyTicks(String procStat) {
+    String first = procStat.lines().findFirst().orElse("");
+    String[] f = first.strip().split("\\s+");
+    if (f.length < 9 || !f[0].equals("cpu")) {
+      throw new IllegalArgumentException("not the first line of /proc/stat: " + first);
+    }
+    long busy = 0;
+    for (int i : new int[] {1, 2, 3, 6, 7, 8}) {
+      busy += Long.parseLong(f[i]);
+    }
+    return busy;
+  }
+
+  /**
+   * The CPU used between two readings of a process, in percent of one core (200 = two cores busy),
+   * from the cumulative ticks ({@link #cpuTicks}) and {@link System#nanoTime()} of each reading.
+   */
+  public static double cpuPercent(long ticksBefore, long ticksAfter, long nanosBefore, long nanosAfter, long ticksPerSecond) {
+    if (nanosAfter <= nanosBefore) {
+      throw new IllegalArgumentException("the second reading must come after the first");
+    }
+    return 100.0 * (ticksAfter - ticksBefore) / ticksPerSecond / ((nanosAfter - nanosBefore) / 1e9);
   }
 
   /** {@code (after - before) / count}: a per-connection cost; negative when memory shrank. */

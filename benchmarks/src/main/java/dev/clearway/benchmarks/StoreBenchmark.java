@@ -42,6 +42,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *       all awaited; the writer group-commits them. With {@code sync=true} each group commit fsyncs.
  *   <li>{@code readAndAcknowledge}: {@code next} of {@value #BURST} messages, then their
  *       acknowledgement awaited, from a queue filled before each iteration.
+ *   <li>{@code read}: {@code next} of {@value #BURST} messages alone (references and records read and
+ *       decoded), as each poll of the uplink does; nothing is acknowledged, so every call reads the
+ *       same oldest messages of a queue of {@value #QUEUED}, from RocksDB's cache.
  * </ul>
  * The store lives under {@code -Dclearway.bench.dir} (default: the temp directory; make it a real disk
  * for sync figures to mean anything).
@@ -58,6 +61,7 @@ public class StoreBenchmark {
   static final int BURST = 256;
   // Enough for one read-and-acknowledge iteration on this class of machine; refilled when short.
   private static final int PREFILL = 200_000;
+  static final int QUEUED = 4 * BURST;
 
   @Param({"false", "true"})
   public boolean sync;
@@ -122,6 +126,12 @@ public class StoreBenchmark {
     return batch.size();
   }
 
+  @Benchmark
+  @OperationsPerInvocation(BURST)
+  public int read(Queued queued) {
+    return store.next(Endpoint.UPSTREAM, BURST, Long.MAX_VALUE).size();
+  }
+
   private long burst(int n) {
     CompletableFuture<?>[] all = new CompletableFuture<?>[n];
     for (int i = 0; i < n; i++) {
@@ -137,6 +147,15 @@ public class StoreBenchmark {
     @Setup(Level.Iteration)
     public void fill(StoreBenchmark b) {
       b.burst(PREFILL);
+    }
+  }
+
+  /** A few bursts in the queue before each iteration of {@code read} (after {@link #drain}). */
+  @State(Scope.Benchmark)
+  public static class Queued {
+    @Setup(Level.Iteration)
+    public void fill(StoreBenchmark b) {
+      b.burst(QUEUED);
     }
   }
 }

@@ -127,4 +127,26 @@ class ProcessReadingsTest {
     assertThat(ProcessReadings.perUnit(5_000, 4_000, 100)).isEqualTo(-10.0);
     assertThatThrownBy(() -> ProcessReadings.perUnit(0, 1, 0)).isInstanceOf(IllegalArgumentException.class);
   }
+
+  @Test
+  void cpuTicksAreUserPlusSystemTimeCountedFromTheLastParenthesisOfTheCommandName() {
+    // /proc/<pid>/stat of a JVM whose thread name holds a space and a parenthesis.
+    String stat = "4242 (java (x) y) S 1 4242 4242 0 -1 4194560 123 0 0 0 1500 250 3 4 20 0 40 0 100 3793276 172154 ";
+    assertThat(ProcessReadings.cpuTicks(stat)).isEqualTo(1750);
+  }
+
+  @Test
+  void cpuPercentIsOfOneCoreOverTheTimeBetweenReadings() {
+    // 150 ticks of 1/100 s in 1 s: one and a half cores busy.
+    assertThat(ProcessReadings.cpuPercent(1000, 1150, 5_000_000_000L, 6_000_000_000L, 100)).isEqualTo(150.0);
+    assertThatThrownBy(() -> ProcessReadings.cpuPercent(0, 1, 10, 10, 100)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> ProcessReadings.cpuTicks("no parenthesis here")).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void theMachinesBusyTimeIsEverythingButIdleAndIowait() {
+    String stat = "cpu  100 5 20 9000 300 1 2 3 0 0\ncpu0 50 2 10 4500 150 0 1 1 0 0\nintr 1 2 3\n";
+    assertThat(ProcessReadings.machineBusyTicks(stat)).isEqualTo(100 + 5 + 20 + 1 + 2 + 3);
+    assertThatThrownBy(() -> ProcessReadings.machineBusyTicks("intr 1 2 3\n")).isInstanceOf(IllegalArgumentException.class);
+  }
 }
