@@ -289,17 +289,20 @@ public final class Gateway implements AutoCloseable {
     }
   }
 
-  private static void stopAfterFailedStart(ActorSystem<Void> system, StoreGauges storeGauges, GatewayCounters counters, MessageStore store,
-      GatewayTls tls) {
+  private static void terminateAndWait(ActorSystem<Void> system) {
     system.terminate();
     try {
-      // The actors that read the store (the uplink) stop before it closes.
       system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
     } catch (ExecutionException | TimeoutException e) {
       log.warn("The actor system did not stop within 30 s: {}", e.toString());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  private static void stopAfterFailedStart(ActorSystem<Void> system, StoreGauges storeGauges, GatewayCounters counters, MessageStore store,
+      GatewayTls tls) {
+    terminateAndWait(system); // the actors that read the store (the uplink) stop before it closes
     storeGauges.close();
     counters.close();
     store.close();
@@ -413,14 +416,7 @@ public final class Gateway implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    system.terminate();
-    try {
-      system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    } catch (ExecutionException | TimeoutException e) {
-      log.warn("The actor system did not stop within 30 s: {}", e.toString());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    terminateAndWait(system);
     observability.storeGauges().close();
     counters.close();
     store.close(); // after the ingress drained: every acknowledged message is in it
