@@ -122,7 +122,7 @@ public final class EndToEnd {
     }
     System.out.println("stray arrivals at the upstream (late from an earlier phase, or not ours): " + subscriber.strays());
 
-    List<String> plots = plots(results);
+    List<String> plots = plots(results, rate == null ? 0 : rate);
     E2eReport.Run report = new E2eReport.Run(Machine.now(), Machine.describe(), Machine.jdk(), loadAverage,
         ProcessHandle.current().info().commandLine().orElse("EndToEnd"), options, rate == null ? 0 : rate,
         rateOrigin == null ? "none" : rateOrigin, mosquittoVersion(), results, plots, String.join("\n", profiles));
@@ -334,11 +334,11 @@ public final class EndToEnd {
 
   // --- output --------------------------------------------------------------------------------
 
-  private List<String> plots(List<PhaseResult> results) throws IOException {
+  private List<String> plots(List<PhaseResult> results, double rate) throws IOException {
     Path dir = options.plotDir();
     Plots.throughput(results, dir.resolve("e2e-throughput.png"));
     Plots.latency(results.stream().filter(r -> r.mode() == PhaseResult.Mode.FIXED_RATE).toList(),
-        "End-to-end latency at a fixed rate (half of Clearway's max), by percentile", dir.resolve("e2e-latency.png"));
+        String.format(Locale.ROOT, "End-to-end latency at a fixed %,.0f msg/s, by percentile", rate), dir.resolve("e2e-latency.png"));
     Plots.latency(results.stream().filter(r -> r.mode() == PhaseResult.Mode.CLOSED_LOOP).toList(),
         "End-to-end latency in the closed loop (at max throughput), by percentile", dir.resolve("e2e-latency-closed-loop.png"));
     String prefix = options.plotDir().getFileName().toString() + "/";
