@@ -90,7 +90,8 @@ else
   JMH_ARGS="${JMH_ARGS:--f 1 -wi 2 -w 1s -i 5 -r 1s}"
   default IDLE --connections 10000; default IDLE --per-address 5000
   IDLE_EXTRA=(--settle-seconds 10)
-  # About 130 KB of heap per connection: 10,000 need 1.3 GB, and the heap is pre-touched.
+  # About 30 KB of heap per connection (130 KB before Clearway's own TLS stage): 3 GB holds 10,000
+  # either way. The heap is pre-touched, so RSS starts at its size.
   IDLE_HEAP="${IDLE_HEAP:-3g}"
 fi
 RESULTS="$OUT/RESULTS.md"
@@ -103,6 +104,24 @@ for k in "${!E2E[@]}"; do E2E_ARGS+=("$k" "${E2E[$k]}"); done
 IDLE_ARGS=("${IDLE_EXTRA[@]}")
 for k in "${!IDLE[@]}"; do IDLE_ARGS+=("$k" "${IDLE[$k]}"); done
 
+# Processes a run leaves only when it is killed outright (SIGKILL: no trap, no shutdown hook):
+# every pid file under the work directory whose process still names that directory on its command
+# line (the gateway's --config, Mosquitto's -c). Called before a run clears the directory, and after.
+ours() { [[ "$1" =~ ^[0-9]+$ ]] && tr '\0' ' ' 2>/dev/null < "/proc/$1/cmdline" | grep -qF "$WORK"; }
+stop_leftovers() {
+  [[ -d "$WORK" ]] || return 0
+  local f pid
+  while IFS= read -r f; do
+    pid="$(cat "$f" 2>/dev/null || true)"
+    if ours "$pid"; then
+      echo "run.sh: stopping leftover process $pid ($f)" >&2
+      kill -TERM "$pid" 2>/dev/null || true
+      for _ in $(seq 1 10); do ours "$pid" || break; sleep 1; done
+      if ours "$pid"; then kill -KILL "$pid" 2>/dev/null || true; fi
+    fi
+  done < <(find "$WORK" -name '*.pid' 2>/dev/null)
+}
+
 CHILD=""
 cleanup() {
   local code=$?
@@ -113,20 +132,7 @@ cleanup() {
     for _ in $(seq 1 40); do kill -0 "$CHILD" 2>/dev/null || break; sleep 1; done
     kill -KILL "$CHILD" 2>/dev/null || true
   fi
-  # Whatever is left (a harness killed before its hook ran; daemonised Mosquittos): every pid file
-  # under the work directory whose process still names that directory on its command line.
-  if [[ -d "$WORK" ]]; then
-    while IFS= read -r f; do
-      local pid
-      pid="$(cat "$f" 2>/dev/null || true)"
-      if [[ "$pid" =~ ^[0-9]+$ ]] && tr '\0' ' ' 2>/dev/null < "/proc/$pid/cmdline" | grep -qF "$WORK"; then
-        echo "run.sh: stopping leftover process $pid ($f)" >&2
-        kill -TERM "$pid" 2>/dev/null || true
-        sleep 2
-        kill -KILL "$pid" 2>/dev/null || true
-      fi
-    done < <(find "$WORK" -name '*.pid' 2>/dev/null)
-  fi
+  stop_leftovers
   exit "$code"
 }
 trap cleanup EXIT
@@ -167,6 +173,7 @@ if command -v mosquitto >/dev/null; then
   echo "=== $(mosquitto -h 2>/dev/null | head -1)"
 fi
 
+stop_leftovers
 rm -rf "$WORK"
 mkdir -p "$WORK" "$PLOTS"
 FAILED=0

@@ -4,7 +4,6 @@ import com.hivemq.client.mqtt.MqttClientExecutorConfig;
 import com.hivemq.client.mqtt.MqttClientSslConfig;
 import dev.clearway.actors.cli.ClearwayCommand;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -12,9 +11,6 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Deque;
@@ -31,7 +27,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import javax.net.ssl.TrustManagerFactory;
 
 /**
  * The end-to-end comparison: the same MQTT/TLS load through Clearway and through a Mosquitto bridge
@@ -63,38 +58,9 @@ public final class EndToEnd {
 
   /** Exit code 0 when every phase ran and nothing acknowledged was lost, 1 otherwise, 2 on bad arguments. */
   public static void main(String[] args) {
-    E2eOptions options;
-    try {
-      options = E2eOptions.parse(args);
-    } catch (IllegalArgumentException e) {
-      System.err.println("EndToEnd: " + e.getMessage());
-      System.exit(2);
-      return;
-    }
+    E2eOptions options = HarnessMain.parseOrExit("EndToEnd", E2eOptions::parse, args);
     EndToEnd e2e = new EndToEnd(options);
-    // Ctrl-C, the run script's timeout or the watchdog must not leave a gateway or a broker behind.
-    Runtime.getRuntime().addShutdownHook(new Thread(e2e::cleanUp, "e2e-cleanup"));
-    Thread watchdog = new Thread(() -> {
-      try {
-        Thread.sleep(TimeUnit.MINUTES.toMillis(options.maxMinutes()));
-        System.err.println("EndToEnd: still running after " + options.maxMinutes() + " min, giving up");
-        System.exit(3);
-      } catch (InterruptedException e) {
-        // finished in time
-      }
-    }, "e2e-watchdog");
-    watchdog.setDaemon(true);
-    watchdog.start();
-    int code;
-    try {
-      code = e2e.run();
-    } catch (Exception e) {
-      e.printStackTrace();
-      code = 1;
-    }
-    watchdog.interrupt();
-    // The HiveMQ client's Netty threads are not all daemons; leave explicitly.
-    System.exit(code);
+    HarnessMain.run("EndToEnd", options.maxMinutes(), e2e::cleanUp, e2e::run);
   }
 
   private int run() throws Exception {
@@ -156,7 +122,7 @@ public final class EndToEnd {
     }
     System.out.println("stray arrivals at the upstream (late from an earlier phase, or not ours): " + subscriber.strays());
 
-    List<String> plots = plots(results);
+    List<String> plots = plots(results, rate == null ? 0 : rate);
     E2eReport.Run report = new E2eReport.Run(Machine.now(), Machine.describe(), Machine.jdk(), loadAverage,
         ProcessHandle.current().info().commandLine().orElse("EndToEnd"), options, rate == null ? 0 : rate,
         rateOrigin == null ? "none" : rateOrigin, mosquittoVersion(), results, plots, String.join("\n", profiles));
@@ -186,7 +152,7 @@ public final class EndToEnd {
     GatewayProcess gateway = GatewayProcess.start(options.gatewayJar(), options.gatewayJvmFlags(), config, data,
         dir.resolve("gateway.log"));
     cleanups.add(gateway::kill);
-    MqttClientSslConfig tls = clientTls(data.resolve("certs").resolve("azure-iot-test-only.root.ca.cert.pem"));
+    MqttClientSslConfig tls = HarnessMain.clientTls(data.resolve("certs").resolve("azure-iot-test-only.root.ca.cert.pem"), options.tls());
     return new SystemUnderTest(E2eReport.CLEARWAY, "gateway JVM", new LoadGenerator.Target(E2eReport.CLEARWAY, "127.0.0.1", port, tls),
         keys, gateway.pid(), gateway, gateway::stop);
   }
@@ -239,7 +205,7 @@ public final class EndToEnd {
       // The bridge ignores credentials (allow_anonymous); the devices send the same ones anyway.
       keys.put(String.format(Locale.ROOT, "bench-%04d", i), "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=");
     }
-    MqttClientSslConfig tls = clientTls(pki.caFile());
+    MqttClientSslConfig tls = HarnessMain.clientTls(pki.caFile(), options.tls());
     return new SystemUnderTest(E2eReport.MOSQUITTO, "bridge mosquitto",
         new LoadGenerator.Target(E2eReport.MOSQUITTO, "127.0.0.1", port, tls), keys, bridge.pid(), null, bridge::stop);
   }
@@ -368,11 +334,11 @@ public final class EndToEnd {
 
   // --- output --------------------------------------------------------------------------------
 
-  private List<String> plots(List<PhaseResult> results) throws IOException {
+  private List<String> plots(List<PhaseResult> results, double rate) throws IOException {
     Path dir = options.plotDir();
     Plots.throughput(results, dir.resolve("e2e-throughput.png"));
     Plots.latency(results.stream().filter(r -> r.mode() == PhaseResult.Mode.FIXED_RATE).toList(),
-        "End-to-end latency at a fixed rate (half of Clearway's max), by percentile", dir.resolve("e2e-latency.png"));
+        String.format(Locale.ROOT, "End-to-end latency at a fixed %,.0f msg/s, by percentile", rate), dir.resolve("e2e-latency.png"));
     Plots.latency(results.stream().filter(r -> r.mode() == PhaseResult.Mode.CLOSED_LOOP).toList(),
         "End-to-end latency in the closed loop (at max throughput), by percentile", dir.resolve("e2e-latency-closed-loop.png"));
     String prefix = options.plotDir().getFileName().toString() + "/";
@@ -398,18 +364,6 @@ public final class EndToEnd {
   }
 
   // --- helpers -------------------------------------------------------------------------------
-
-  private MqttClientSslConfig clientTls(Path rootPem) throws Exception {
-    KeyStore trust = KeyStore.getInstance("PKCS12");
-    trust.load(null, null);
-    try (InputStream in = Files.newInputStream(rootPem)) {
-      trust.setCertificateEntry("root", (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in));
-    }
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-    tmf.init(trust);
-    return MqttClientSslConfig.builder().trustManagerFactory(tmf).protocols(List.of(options.tls()))
-        .handshakeTimeout(30, TimeUnit.SECONDS).build();
-  }
 
   private static ThreadFactory daemon(String name) {
     AtomicInteger n = new AtomicInteger();

@@ -13,14 +13,10 @@ import dev.clearway.benchmarks.ProcessReadings.ClassCount;
 import dev.clearway.benchmarks.ProcessReadings.ClassDelta;
 import dev.clearway.tls.SasToken;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.KeyStore;
-import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -36,7 +32,6 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import javax.net.ssl.TrustManagerFactory;
 
 /**
  * Memory per idle MQTT/TLS connection of the gateway, measured from outside the gateway process;
@@ -177,38 +172,9 @@ public final class IdleConnectionMemory {
 
   /** Runs the benchmark; exit code 0 when every connection succeeded, 1 when any failed, 2 on bad arguments. */
   public static void main(String[] args) {
-    Options options;
-    try {
-      options = Options.parse(args);
-    } catch (IllegalArgumentException e) {
-      System.err.println("IdleConnectionMemory: " + e.getMessage());
-      System.exit(2);
-      return;
-    }
+    Options options = HarnessMain.parseOrExit("IdleConnectionMemory", Options::parse, args);
     IdleConnectionMemory bench = new IdleConnectionMemory(options);
-    // Ctrl-C or the watchdog must not leave a gateway JVM or a broker behind.
-    Runtime.getRuntime().addShutdownHook(new Thread(bench::cleanUpAfterAbort, "membench-cleanup"));
-    Thread watchdog = new Thread(() -> {
-      try {
-        Thread.sleep(TimeUnit.MINUTES.toMillis(options.maxMinutes()));
-        System.err.println("IdleConnectionMemory: still running after " + options.maxMinutes() + " min, giving up");
-        System.exit(3);
-      } catch (InterruptedException e) {
-        // finished in time
-      }
-    }, "membench-watchdog");
-    watchdog.setDaemon(true);
-    watchdog.start();
-    int code;
-    try {
-      code = bench.run();
-    } catch (Exception e) {
-      e.printStackTrace();
-      code = 1;
-    }
-    watchdog.interrupt();
-    // The HiveMQ client's Netty threads are not all daemons; leave explicitly.
-    System.exit(code);
+    HarnessMain.run("IdleConnectionMemory", options.maxMinutes(), bench::cleanUpAfterAbort, bench::run);
   }
 
   private int run() throws Exception {
@@ -225,7 +191,7 @@ public final class IdleConnectionMemory {
       Path config = writeConfig(port);
       gateway = GatewayProcess.start(options.gatewayJar(), jvmFlags, config, dataDir, dataDir.resolve("gateway.log"));
 
-      MqttClientSslConfig ssl = clientSsl(dataDir.resolve("certs").resolve("azure-iot-test-only.root.ca.cert.pem"));
+      MqttClientSslConfig ssl = HarnessMain.clientTls(dataDir.resolve("certs").resolve("azure-iot-test-only.root.ca.cert.pem"), options.tls());
       // One shared Netty event loop group of 2 threads for all clients: the client must not
       // out-compete the gateway for the machine's cores.
       MqttClientExecutorConfig executor = MqttClientExecutorConfig.builder().nettyThreads(2).build();
@@ -296,7 +262,7 @@ public final class IdleConnectionMemory {
     mosquitto = Mosquitto.start("idle", dir,
         Mosquitto.listenerOnlyConfig(dir, System.getProperty("user.name"), port, tls), port);
     System.out.println("mosquitto pid " + mosquitto.pid() + " on port " + port);
-    MqttClientSslConfig ssl = clientSsl(tls.caFile());
+    MqttClientSslConfig ssl = HarnessMain.clientTls(tls.caFile(), options.tls());
     int w = options.warmup();
     int addressBase = sourceAddresses(w + options.connections(), options.perAddress()) * options.perAddress();
     Snapshot idle = settleAndMeasure(0);
@@ -365,18 +331,6 @@ public final class IdleConnectionMemory {
     Path file = dataDir.resolve("membench.conf");
     Files.writeString(file, conf);
     return file;
-  }
-
-  private MqttClientSslConfig clientSsl(Path rootPem) throws Exception {
-    KeyStore trust = KeyStore.getInstance("PKCS12");
-    trust.load(null, null);
-    try (InputStream in = Files.newInputStream(rootPem)) {
-      trust.setCertificateEntry("root", (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in));
-    }
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-    tmf.init(trust);
-    return MqttClientSslConfig.builder().trustManagerFactory(tmf).protocols(List.of(options.tls()))
-        .handshakeTimeout(30, TimeUnit.SECONDS).build();
   }
 
   // --- connections ---------------------------------------------------------------------------
