@@ -7,6 +7,7 @@ import dev.clearway.routes.Message;
 import dev.clearway.routes.SystemProperty;
 import dev.clearway.streams.store.MessageStore;
 import dev.clearway.streams.store.Position;
+import dev.clearway.streams.store.ReadCursor;
 import dev.clearway.streams.mqtt.MqttSettings;
 import dev.clearway.streams.store.StoredMessage;
 import dev.clearway.streams.tls.TlsBufferPool;
@@ -114,6 +115,12 @@ public final class UpstreamSink {
    * between would return it again and it would be sent twice.
    */
   private final Map<Position, String> inFlight = new HashMap<>();
+  /**
+   * Where the next read of the store goes on: after everything in flight, so a read does not pass
+   * over the in-flight messages again. Rewound whenever a message leaves the in-flight set without
+   * its acknowledgement (it must be read again).
+   */
+  private final ReadCursor cursor = new ReadCursor();
   private final Map<String, Link> links = new LinkedHashMap<>();
   /** Connections to the gateway per identity (a takeover briefly makes two). */
   private final Map<String, Integer> presence = new HashMap<>();
@@ -163,6 +170,8 @@ public final class UpstreamSink {
         .onMessage(Pump.class, p -> {
           if (p == Pump.NOW) {
             pumpQueued = false;
+          } else if (p == Pump.POLL) {
+            forgetExpiredWaiting();
           }
           pump();
           return Behaviors.same();
@@ -209,7 +218,7 @@ public final class UpstreamSink {
     if (room > 0) {
       List<StoredMessage> read;
       try {
-        read = store.next(Endpoint.UPSTREAM, Math.min(room, settings.batchMaxMessages()), settings.batchMaxBytes(),
+        read = store.next(Endpoint.UPSTREAM, Math.min(room, settings.batchMaxMessages()), settings.batchMaxBytes(), cursor,
             inFlight::containsKey);
       } catch (MessageStore.StoreException e) {
         context.getLog().warn("Uplink: cannot read the store: {}", e.getMessage());
@@ -254,7 +263,7 @@ public final class UpstreamSink {
       if (now.isBefore(o.expiresAt())) {
         batch.add(o);
       } else {
-        inFlight.remove(o.position());
+        readAgain(o.position());
         expired++;
       }
     }
@@ -266,6 +275,34 @@ public final class UpstreamSink {
       link.outstanding += batch.size();
       link.ref.tell(new HubLink.Deliver(batch));
     }
+  }
+
+  /**
+   * Messages that expired while they waited here for a link (down, or not yet started) leave the
+   * in-flight set; the store's next read then meets their references and removes and counts them
+   * (ttl_expiry), as it would have without this sink having read them.
+   */
+  private void forgetExpiredWaiting() {
+    Instant now = linkDeps.clock().instant();
+    for (Link link : links.values()) {
+      link.waiting.removeIf(o -> expired(o, now));
+    }
+    parked.values().forEach(waiting -> waiting.removeIf(o -> expired(o, now)));
+    parked.values().removeIf(Deque::isEmpty);
+  }
+
+  private boolean expired(HubLink.Outgoing o, Instant now) {
+    if (now.isBefore(o.expiresAt())) {
+      return false;
+    }
+    readAgain(o.position());
+    return true;
+  }
+
+  /** A message read and not sent: it leaves the in-flight set, and the store's next read returns it again. */
+  private void readAgain(Position position) {
+    inFlight.remove(position);
+    cursor.rewind();
   }
 
   private static String identityOf(Message m) {
@@ -345,6 +382,7 @@ public final class UpstreamSink {
     // Written: no read returns them any more, so they leave the in-flight set and make room.
     a.positions().forEach(inFlight::remove);
     if (a.failure() != null) {
+      cursor.rewind();
       // Not acknowledged: the next read returns them and they are sent again (at least once).
       context.getLog().warn("Uplink: could not acknowledge {} sent messages in the store: {}", a.positions().size(), a.failure().getMessage());
     }
@@ -355,7 +393,7 @@ public final class UpstreamSink {
   private Behavior<Command> onLinkDown(LinkDown d) {
     Link link = links.get(d.identity());
     if (link == null) {
-      d.returned().forEach(o -> inFlight.remove(o.position())); // read again from the store
+      d.returned().forEach(o -> readAgain(o.position()));
       return Behaviors.same();
     }
     link.up = false;
@@ -384,7 +422,7 @@ public final class UpstreamSink {
 
   private Behavior<Command> onLinkClosed(LinkClosed c) {
     // Whatever it still had goes back to the store's reading (a closed link has no window any more).
-    c.returned().forEach(o -> inFlight.remove(o.position()));
+    c.returned().forEach(o -> readAgain(o.position()));
     unpark();
     return Behaviors.same();
   }
@@ -395,6 +433,7 @@ public final class UpstreamSink {
         // An unexpected stop: forget its messages so the store's next read returns them.
         e.getValue().waiting.forEach(o -> inFlight.remove(o.position()));
         inFlight.values().removeIf(identity -> identity.equals(e.getKey()));
+        cursor.rewind();
         context.getLog().warn("Uplink: the connection of {} stopped unexpectedly; its messages will be read again", e.getKey());
         return true;
       }

@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.TreeMap;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -35,10 +36,13 @@ import org.rocksdb.ColumnFamilyOptions;
 import org.rocksdb.CompactRangeOptions;
 import org.rocksdb.DBOptions;
 import org.rocksdb.FlushOptions;
+import org.rocksdb.PerfContext;
+import org.rocksdb.PerfLevel;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
+import org.rocksdb.Slice;
 import org.rocksdb.Snapshot;
 import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteOptions;
@@ -95,7 +99,7 @@ public final class MessageStore implements AutoCloseable {
   private static final byte[] MESSAGES_CF = "messages".getBytes(StandardCharsets.UTF_8);
   private static final byte[] REFS_CF = "refs".getBytes(StandardCharsets.UTF_8);
   private static final byte[] NEXT_SEQUENCE = "next-sequence".getBytes(StandardCharsets.UTF_8);
-  private static final int LOWEST_PRIORITY = RouteSpec.BARE_PRIORITY;
+  static final int LOWEST_PRIORITY = RouteSpec.BARE_PRIORITY;
   // How long the idle writer sleeps before re-checking for close; work wakes it at once.
   private static final long IDLE_WAIT_MILLIS = 200;
 
@@ -312,15 +316,17 @@ public final class MessageStore implements AutoCloseable {
    * messages (at-least-once).
    */
   public List<StoredMessage> next(Endpoint endpoint, int maxCount, long maxBytes) {
-    return next(endpoint, maxCount, maxBytes, position -> false);
+    return next(endpoint, maxCount, maxBytes, new ReadCursor(), position -> false);
   }
 
   /**
-   * As {@link #next(Endpoint, int, long)}, passing over the references {@code skip} names without
-   * reading their records: a reader with messages in flight reads the ones after them. The reader's
-   * own bound on what it has in flight bounds how many references one call passes over.
+   * As {@link #next(Endpoint, int, long)}, for a reader that keeps messages in flight: each
+   * priority's queue is read on from where {@code cursor} stands (its previous reads), and the
+   * references {@code skip} names are passed over without reading their records (after a {@link
+   * ReadCursor#rewind()}, the ones still in flight). The cursor moves over every reference examined.
+   * The reader's own bound on what it has in flight bounds how many references one call passes over.
    */
-  public List<StoredMessage> next(Endpoint endpoint, int maxCount, long maxBytes, Predicate<Position> skip) {
+  public List<StoredMessage> next(Endpoint endpoint, int maxCount, long maxBytes, ReadCursor cursor, Predicate<Position> skip) {
     List<StoredMessage> out = new ArrayList<>();
     List<Position> expired = new ArrayList<>();
     List<Long> corrupt = new ArrayList<>();
@@ -337,8 +343,16 @@ public final class MessageStore implements AutoCloseable {
           byte[] prefix = Keys.queuePrefix(endpoint, priority);
           QueueId queue = new QueueId(endpoint, priority);
           boolean first = true;
-          try (RocksIterator it = db.newIterator(refsCf, ro)) {
-            for (seek(it, queue, prefix); it.isValid() && Keys.startsWith(it.key(), prefix); it.next()) {
+          OptionalLong after = cursor.after(priority);
+          try (QueueIterator qi = queueIterator(queue, snapshot)) {
+            RocksIterator it = qi.iterator();
+            if (after.isPresent()) {
+              it.seek(Keys.ref(endpoint, priority, after.getAsLong() + 1));
+              first = false; // the floor is only learnt from the queue's head
+            } else {
+              seek(it, queue, prefix);
+            }
+            for (; it.isValid() && Keys.startsWith(it.key(), prefix); it.next()) {
               long sequence = Keys.sequenceOfRef(it.key());
               if (first) {
                 readFloor.merge(queue, sequence, Math::max);
@@ -351,18 +365,22 @@ public final class MessageStore implements AutoCloseable {
                   remove(new RemoveOp(endpoint, List.copyOf(expired), Reason.EXPIRED, new CompletableFuture<>()));
                   expired.clear();
                 }
+                cursor.passed(priority, sequence);
                 continue;
               }
               if (skip.test(new Position(priority, sequence))) {
+                cursor.passed(priority, sequence);
                 continue;
               }
               byte[] record = db.get(messagesCf, ro, Keys.message(sequence));
               if (record == null) {
+                cursor.passed(priority, sequence);
                 continue; // a reference without its record cannot be written by this store; skip it
               }
               if (!out.isEmpty() && bytes + record.length > maxBytes) {
-                break queues;
+                break queues; // left for the next read: the cursor stays before it
               }
+              cursor.passed(priority, sequence);
               try {
                 Message m = MessageCodec.decode(record);
                 long expiresAt = Keys.expiresAt(it.value());
@@ -396,6 +414,43 @@ public final class MessageStore implements AutoCloseable {
       remove(new RemoveOp(endpoint, positions, Reason.CORRUPT, new CompletableFuture<>()));
     }
     return out;
+  }
+
+  /**
+   * An iterator over one queue's references that ends at the queue's end: with the bound, RocksDB
+   * stops there instead of stepping over whatever deleted references follow (those of the next
+   * queue), which would make reading an empty queue as slow as that queue's uncompacted past.
+   */
+  private QueueIterator queueIterator(QueueId queue, Snapshot snapshot) {
+    Slice upper = new Slice(Keys.queuePrefix(queue.endpoint(), queue.priority() + 1));
+    ReadOptions options = new ReadOptions().setIterateUpperBound(upper);
+    if (snapshot != null) {
+      options.setSnapshot(snapshot);
+    }
+    return new QueueIterator(db.newIterator(refsCf, options), options, upper);
+  }
+
+  private record QueueIterator(RocksIterator iterator, ReadOptions options, Slice upper) implements AutoCloseable {
+    @Override
+    public void close() {
+      iterator.close();
+      options.close();
+      upper.close();
+    }
+  }
+
+  /** How many deleted entries RocksDB stepped over on this thread while {@code read} ran (for tests). */
+  long deletedEntriesPassedBy(Runnable read) {
+    PerfLevel level = db.getPerfLevel();
+    db.setPerfLevel(PerfLevel.ENABLE_COUNT);
+    try {
+      PerfContext perf = db.getPerfContext();
+      perf.reset();
+      read.run();
+      return perf.getInternalDeleteSkippedCount();
+    } finally {
+      db.setPerfLevel(level);
+    }
   }
 
   private void seek(RocksIterator it, QueueId queue, byte[] prefix) {
@@ -598,10 +653,14 @@ public final class MessageStore implements AutoCloseable {
       ensureOpen();
       for (int priority = 0; priority <= LOWEST_PRIORITY; priority++) {
         byte[] prefix = Keys.queuePrefix(endpoint, priority);
-        try (RocksIterator it = db.newIterator(refsCf)) {
-          seek(it, new QueueId(endpoint, priority), prefix);
+        QueueId queue = new QueueId(endpoint, priority);
+        try (QueueIterator qi = queueIterator(queue, null)) {
+          RocksIterator it = qi.iterator();
+          seek(it, queue, prefix);
           if (it.isValid() && Keys.startsWith(it.key(), prefix)) {
             oldest = Math.min(oldest, Keys.enqueuedAt(it.value()));
+            // The queue's head as of this iterator: a reader reading on with a cursor no longer learns it.
+            readFloor.merge(queue, Keys.sequenceOfRef(it.key()), Math::max);
           }
         }
       }

@@ -18,7 +18,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -164,13 +166,91 @@ class MessageStoreTest {
     java.util.Set<Position> inFlight = new java.util.HashSet<>(first.stream().map(StoredMessage::position).toList());
     join(store.append(message("urgent"), List.of(to(UPSTREAM, 0))));
 
-    List<StoredMessage> rest = store.next(UPSTREAM, 10, Long.MAX_VALUE, inFlight::contains);
+    List<StoredMessage> rest = store.next(UPSTREAM, 10, Long.MAX_VALUE, new ReadCursor(), inFlight::contains);
 
     assertThat(bodies(first)).containsExactly("m1", "m2");
     assertThat(bodies(rest)).containsExactly("urgent", "m3", "m4");
     // Passing over a reference does not acknowledge it: without the filter it is read again.
     assertThat(bodies(store.next(UPSTREAM, 1, Long.MAX_VALUE))).containsExactly("urgent");
     assertThat(store.queueLength(UPSTREAM, 5)).isEqualTo(4);
+  }
+
+  @Test
+  void aCursorReadsOnAfterWhatItsReaderReadWithoutPassingOverItAgain() {
+    open();
+    for (int i = 1; i <= 4; i++) {
+      join(store.append(message("m" + i), List.of(to(UPSTREAM, 5))));
+    }
+    ReadCursor cursor = new ReadCursor();
+    Predicate<Position> nothing = p -> false;
+
+    List<StoredMessage> first = store.next(UPSTREAM, 2, Long.MAX_VALUE, cursor, nothing);
+    List<StoredMessage> second = store.next(UPSTREAM, 10, Long.MAX_VALUE, cursor, nothing);
+    join(store.append(message("m5"), List.of(to(UPSTREAM, 5))));
+    join(store.append(message("urgent"), List.of(to(UPSTREAM, 0))));
+    List<StoredMessage> third = store.next(UPSTREAM, 10, Long.MAX_VALUE, cursor, nothing);
+
+    assertThat(bodies(first)).containsExactly("m1", "m2");
+    // Nothing skipped them: the cursor alone keeps the first read's messages out of the second.
+    assertThat(bodies(second)).containsExactly("m3", "m4");
+    assertThat(bodies(third)).containsExactly("urgent", "m5");
+    assertThat(store.next(UPSTREAM, 10, Long.MAX_VALUE, cursor, nothing)).isEmpty();
+    // The cursor is the reader's alone: a plain read still starts at the oldest unacknowledged.
+    assertThat(bodies(store.next(UPSTREAM, 1, Long.MAX_VALUE))).containsExactly("urgent");
+  }
+
+  @Test
+  void aRewoundCursorReadsAgainWhatWasGivenBackAndSkipsWhatIsStillInFlight() {
+    open();
+    for (int i = 1; i <= 4; i++) {
+      join(store.append(message("m" + i), List.of(to(UPSTREAM, 5))));
+    }
+    ReadCursor cursor = new ReadCursor();
+    List<StoredMessage> read = store.next(UPSTREAM, 10, Long.MAX_VALUE, cursor, p -> false);
+    ack(UPSTREAM, List.of(read.get(0)));
+    // m2 is given back unsent; m3 and m4 are still in flight.
+    Set<Position> inFlight = Set.of(read.get(2).position(), read.get(3).position());
+
+    cursor.rewind();
+    List<StoredMessage> again = store.next(UPSTREAM, 10, Long.MAX_VALUE, cursor, inFlight::contains);
+
+    assertThat(bodies(again)).containsExactly("m2");
+    assertThat(store.next(UPSTREAM, 10, Long.MAX_VALUE, cursor, inFlight::contains)).isEmpty();
+  }
+
+  @Test
+  void aCursorReadAfterAcknowledgementsStepsOverNoneOfTheDeletedReferences() {
+    open();
+    for (int i = 0; i < 500; i++) {
+      join(store.append(message("m" + i), List.of(to(UPSTREAM, RouteSpec.BARE_PRIORITY))));
+    }
+    ReadCursor cursor = new ReadCursor();
+    ack(UPSTREAM, store.next(UPSTREAM, 500, Long.MAX_VALUE, cursor, p -> false));
+    join(store.append(message("next"), List.of(to(UPSTREAM, RouteSpec.BARE_PRIORITY))));
+    List<List<StoredMessage>> read = new java.util.ArrayList<>();
+
+    // The 500 deleted references are still in RocksDB (nothing compacted them): neither the empty
+    // higher priorities' queues nor the cursor's own queue may walk through them.
+    long passed = store.deletedEntriesPassedBy(() -> read.add(store.next(UPSTREAM, 10, Long.MAX_VALUE, cursor, p -> false)));
+
+    assertThat(bodies(read.get(0))).containsExactly("next");
+    assertThat(passed).isZero();
+    // What the cursor spares: a read from the queue's head steps over all of them.
+    assertThat(store.deletedEntriesPassedBy(() -> store.next(UPSTREAM, 10, Long.MAX_VALUE))).isGreaterThanOrEqualTo(500);
+  }
+
+  @Test
+  void aMessageLeftOutForTheByteLimitIsWhereTheCursorReadsOn() {
+    open();
+    join(store.append(message("a".repeat(600)), List.of(to(UPSTREAM, 5))));
+    join(store.append(message("b".repeat(600)), List.of(to(UPSTREAM, 5))));
+    ReadCursor cursor = new ReadCursor();
+
+    List<StoredMessage> first = store.next(UPSTREAM, 10, 1000, cursor, p -> false);
+    List<StoredMessage> second = store.next(UPSTREAM, 10, 1000, cursor, p -> false);
+
+    assertThat(bodies(first)).containsExactly("a".repeat(600));
+    assertThat(bodies(second)).containsExactly("b".repeat(600));
   }
 
   @Test
