@@ -91,7 +91,8 @@ public final class HubLink {
   // pipeline events, tagged with the connection attempt they belong to
   private record StreamInit(int attempt, ActorRef<Ack> ackTo) implements Command {}
 
-  private record FromHub(int attempt, ActorRef<Ack> ackTo, MqttInbound inbound) implements Command {}
+  /** What the codec decoded from the hub since the last one was taken (at most max-in-flight-per-identity packets). */
+  private record FromHub(int attempt, ActorRef<Ack> ackTo, List<MqttInbound> inbound) implements Command {}
 
   private record StreamEnded(int attempt, Throwable failure) implements Command {}
 
@@ -274,7 +275,11 @@ public final class HubLink {
         : tcp;
     Flow<MqttPacket, MqttInbound, NotUsed> mqtt = MqttCodecFlow.client(deps.codec()).reversed()
         .join(Flow.<ByteString>create().via(socket.flow()).via(transport).mapMaterializedValue(m -> NotUsed.getInstance()));
-    outbound.second().via(mqtt).runWith(ActorSink.<MqttInbound, Command, Ack>actorRefWithBackpressure(
+    // Packets decoded while this actor is busy are handed over together: one message for a burst of
+    // PUBACKs, and one confirmation to the sink for all of them.
+    int inboundBatch = s.maxInFlightPerIdentity();
+    outbound.second().via(mqtt).<List<MqttInbound>>batch(inboundBatch, HubLink::firstOf, HubLink::addTo)
+        .runWith(ActorSink.<List<MqttInbound>, Command, Ack>actorRefWithBackpressure(
         context.getSelf(),
         (ack, in) -> new FromHub(thisAttempt, ack, in),
         ref -> new StreamInit(thisAttempt, ref),
@@ -296,25 +301,39 @@ public final class HubLink {
     return Behaviors.same();
   }
 
+  private static List<MqttInbound> firstOf(MqttInbound inbound) {
+    List<MqttInbound> batch = new ArrayList<>(4);
+    batch.add(inbound);
+    return batch;
+  }
+
+  private static List<MqttInbound> addTo(List<MqttInbound> batch, MqttInbound inbound) {
+    batch.add(inbound);
+    return batch;
+  }
+
   private Behavior<Command> onFromHub(FromHub f) {
-    if (f.attempt() != attempt || state == State.DISCONNECTED) {
-      return Behaviors.same();
+    for (MqttInbound inbound : f.inbound()) {
+      if (f.attempt() != attempt || state == State.DISCONNECTED) {
+        return Behaviors.same(); // an earlier packet of the batch ended this connection
+      }
+      lastHeardNanos = System.nanoTime();
+      if (inbound instanceof MqttError error) {
+        lost("a malformed packet from the hub: " + error.reason(), true);
+        return Behaviors.same();
+      }
+      MqttPacket packet = (MqttPacket) inbound;
+      if (state == State.CONNECTING) {
+        onConnAck(packet);
+      } else if (state == State.SUBSCRIBING && packet instanceof MqttPacket.SubAck ack && ack.packetId() == subscribePacketId) {
+        onSubscribed(ack);
+      } else if (state == State.SUBSCRIBING || state == State.UP) {
+        onUp(packet);
+      }
     }
-    lastHeardNanos = System.nanoTime();
-    if (f.inbound() instanceof MqttError error) {
-      lost("a malformed packet from the hub: " + error.reason(), true);
-      return Behaviors.same();
-    }
-    MqttPacket packet = (MqttPacket) f.inbound();
-    if (state == State.CONNECTING) {
-      onConnAck(packet);
-    } else if (state == State.SUBSCRIBING && packet instanceof MqttPacket.SubAck ack && ack.packetId() == subscribePacketId) {
-      onSubscribed(ack);
-    } else if (state == State.SUBSCRIBING || state == State.UP) {
-      onUp(packet);
-    }
+    flushConfirmed(); // the batch's confirmations, in one message to the sink
     if (f.attempt() == attempt) {
-      f.ackTo().tell(Ack.INSTANCE); // read the next packet only now: the hub feels our pace
+      f.ackTo().tell(Ack.INSTANCE); // read on only now: the hub feels our pace
     }
     return Behaviors.same();
   }
@@ -371,7 +390,7 @@ public final class HubLink {
         Outgoing o = sending.outgoing();
         sendMeters.sent(o.message(), o.position().priority(), System.nanoTime() - sending.sentNanos());
         confirmed.add(o.position());
-        if (confirmed.size() >= deps.settings().batchMaxMessages() || inflight.isEmpty()) {
+        if (confirmed.size() >= deps.settings().batchMaxMessages()) {
           flushConfirmed();
         }
       }
