@@ -21,10 +21,12 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
@@ -170,10 +172,12 @@ public final class UpstreamSink {
         .onMessage(Pump.class, p -> {
           if (p == Pump.NOW) {
             pumpQueued = false;
-          } else if (p == Pump.POLL) {
-            forgetExpiredWaiting();
           }
           pump();
+          if (p == Pump.POLL) {
+            forgetExpiredWaiting();
+            links.values().forEach(this::deliver); // a sweep; every change of a link's window delivers itself
+          }
           return Behaviors.same();
         })
         .onMessage(DevicePresent.class, this::onDevicePresent)
@@ -215,6 +219,9 @@ public final class UpstreamSink {
     storedSinceRead = 0;
     timers.cancel(Pump.LINGERED);
     int room = settings.maxInFlight() - inFlight.size();
+    // Only the links this read gave messages to: with thousands of links, a pass over all of them at
+    // every read would cost more than the read.
+    Set<Link> fed = new HashSet<>();
     if (room > 0) {
       List<StoredMessage> read;
       try {
@@ -233,13 +240,14 @@ public final class UpstreamSink {
           parked.computeIfAbsent(identity, i -> new ArrayDeque<>()).addLast(o);
         } else {
           link.waiting.addLast(o);
+          fed.add(link);
         }
       }
       if (read.size() == Math.min(room, settings.batchMaxMessages()) && read.size() < room) {
         pumpSoon(); // a full batch: there may be more, and room for it
       }
     }
-    links.values().forEach(this::deliver);
+    fed.forEach(this::deliver);
   }
 
   /**
