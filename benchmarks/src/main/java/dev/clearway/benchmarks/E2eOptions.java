@@ -23,7 +23,7 @@ import java.util.Optional;
  * @param bridgeInflight Mosquitto's {@code max_inflight_messages}: its bridge's window towards the upstream
  * @param storeSync the gateway's {@code clearway.streams.store.sync}: true (fsync before PUBACK) for the
  *     comparison; false only to see what the fsyncs cost
- * @param jfr record the gateway with Java Flight Recorder during its measured windows
+ * @param jfr record the gateway with Java Flight Recorder from its start; each measured window is dumped and summarized
  * @param workDir where configurations, logs, data and raw results go
  * @param plotDir where the PNG plots go (run.sh: benchmarks/results, beside RESULTS.md)
  * @param fragment the Markdown section written for RESULTS.md
@@ -93,8 +93,19 @@ record E2eOptions(int devices, int window, LoadGenerator.WindowScope windowScope
         a.integer("--max-minutes", 20, 1, 24 * 60));
   }
 
-  /** The gateway's JVM flags (a JFR recording, when asked, is started and stopped with jcmd). */
+  /** The name of the gateway's JFR recording (with {@code --jfr}), dumped with jcmd after each measured window. */
+  static final String JFR_RECORDING = "clearway-e2e";
+
+  /**
+   * The gateway's JVM flags. With {@code --jfr} the recording starts with the JVM: started later
+   * (jcmd JFR.start), its instrumentation invalidates compiled code, and the measured window would
+   * be spent recompiling (the CPU figures of such runs were several times too high).
+   */
   List<String> gatewayJvmFlags() {
-    return List.of("-Xms" + gatewayHeap, "-Xmx" + gatewayHeap, "-XX:+UseG1GC");
+    List<String> flags = new ArrayList<>(List.of("-Xms" + gatewayHeap, "-Xmx" + gatewayHeap, "-XX:+UseG1GC"));
+    if (jfr) {
+      flags.add("-XX:StartFlightRecording=name=" + JFR_RECORDING + ",settings=profile,maxage=30m");
+    }
+    return List.copyOf(flags);
   }
 }

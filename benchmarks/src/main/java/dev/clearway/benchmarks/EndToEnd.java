@@ -234,9 +234,10 @@ public final class EndToEnd {
     Path jfr = options.workDir().resolve("raw").resolve(String.format(Locale.ROOT, "phase-%d-%s.jfr", number,
         mode.name().toLowerCase(Locale.ROOT)));
     boolean profile = options.jfr() && sut.gateway() != null;
-    WindowMeter meter = new WindowMeter(recorder, pids,
-        profile ? () -> jcmdQuietly(sut.gateway(), "JFR.start", "name=phase" + number, "settings=profile") : () -> { },
-        profile ? () -> jcmdQuietly(sut.gateway(), "JFR.stop", "name=phase" + number, "filename=" + jfr.toAbsolutePath()) : () -> { });
+    // The recording runs since the gateway started (E2eOptions.gatewayJvmFlags); the window is the last duration of it.
+    WindowMeter meter = new WindowMeter(recorder, pids, () -> { },
+        profile ? () -> jcmdQuietly(sut.gateway(), "JFR.dump", "name=" + E2eOptions.JFR_RECORDING,
+            "begin=-" + options.durationSeconds() + "s", "filename=" + jfr.toAbsolutePath()) : () -> { });
     meter.start();
     boolean keptUp = true;
     if (mode == PhaseResult.Mode.CLOSED_LOOP) {

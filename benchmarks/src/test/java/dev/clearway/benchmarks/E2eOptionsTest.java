@@ -37,6 +37,8 @@ class E2eOptionsTest {
     assertThat(o.rate()).contains(400);
     assertThat(o.systems()).isEqualTo(List.of("mosquitto"));
     assertThat(o.gatewayJvmFlags()).startsWith("-Xms512m", "-Xmx512m");
+    // Recording from the JVM's start: started mid-run, JFR's instrumentation would send the measured window recompiling.
+    assertThat(o.gatewayJvmFlags()).contains("-XX:StartFlightRecording=name=" + E2eOptions.JFR_RECORDING + ",settings=profile,maxage=30m");
     assertThat(o.bridgeInflight()).isEqualTo(20);
     assertThat(o.jfr()).isTrue();
     assertThat(o.tls()).isEqualTo("TLSv1.2");
