@@ -3,6 +3,7 @@ package dev.clearway.actors.hub;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.hivemq.embedded.EmbeddedExtension;
 import com.hivemq.embedded.EmbeddedHiveMQ;
+import dev.clearway.actors.identity.Credentials;
 import dev.clearway.tls.TestPki;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -238,6 +239,22 @@ public final class HubStandIn implements AutoCloseable {
   /** Registers a gateway device with its key: its children may connect with tokens for it ({@link Auth#ON_BEHALF_OF}). */
   public void registerGateway(String gatewayId, String base64Key) {
     authenticator.register(gatewayId, base64Key);
+  }
+
+  /**
+   * Registers a gateway {@code gatewayId} with a new key and returns the gateway configuration
+   * (HOCON) whose uplink reaches this stand-in as that gateway: its device id and key, the
+   * address and the trust bundle.
+   */
+  public String registerGatewayConfig(String gatewayId) {
+    String key = Credentials.SymmetricKey.generate().primaryKey();
+    registerGateway(gatewayId, key);
+    return """
+        clearway.hub.device-id = "%s"
+        clearway.hub.shared-access-key = "%s"
+        clearway.upstream.address = "127.0.0.1:%d"
+        clearway.upstream.trust-bundle-cert = "%s"
+        """.formatted(gatewayId, key, tlsPort(), trustBundleFile());
   }
 
   /** Makes {@code childId} (a device or {@code d/m} module, with or without a key of its own) a child of {@code gatewayId}. */

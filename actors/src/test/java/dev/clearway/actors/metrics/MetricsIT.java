@@ -64,16 +64,10 @@ class MetricsIT {
   @BeforeAll
   void start() throws Exception {
     hub = HubStandIn.start(GatewayFixture.HUB);
-    String gatewayKey = Credentials.SymmetricKey.generate().primaryKey();
-    hub.registerGateway(GATEWAY_ID, gatewayKey);
-    gateway = GatewayFixture.start(dataDir, 0, """
-        clearway.hub.device-id = "%s"
-        clearway.hub.shared-access-key = "%s"
-        clearway.upstream.address = "127.0.0.1:%d"
-        clearway.upstream.trust-bundle-cert = "%s"
+    gateway = GatewayFixture.start(dataDir, 0, hub.registerGatewayConfig(GATEWAY_ID) + """
         clearway.upstream.reconnect.max-backoff = 1s
         clearway.routes.upstream = "FROM /messages/* WHERE NOT IS_DEFINED(drop) INTO $upstream"
-        """.formatted(GATEWAY_ID, gatewayKey, hub.tlsPort(), hub.trustBundleFile()));
+        """);
   }
 
   @AfterAll

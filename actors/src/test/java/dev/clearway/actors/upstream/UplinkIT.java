@@ -53,16 +53,10 @@ class UplinkIT {
   @BeforeAll
   void start() throws Exception {
     hub = HubStandIn.start(GatewayFixture.HUB);
-    String gatewayKey = Credentials.SymmetricKey.generate().primaryKey();
-    hub.registerGateway(GATEWAY_ID, gatewayKey);
-    gateway = GatewayFixture.start(dataDir, 8883, """
-        clearway.hub.device-id = "%s"
-        clearway.hub.shared-access-key = "%s"
-        clearway.upstream.address = "127.0.0.1:%d"
-        clearway.upstream.trust-bundle-cert = "%s"
+    gateway = GatewayFixture.start(dataDir, 8883, hub.registerGatewayConfig(GATEWAY_ID) + """
         clearway.upstream.reconnect.max-backoff = 2s
         clearway.routes.upstream = "FROM /messages/* WHERE alert = 'true' OR $connectionDeviceId <> 'filtered-device' INTO $upstream"
-        """.formatted(GATEWAY_ID, gatewayKey, hub.tlsPort(), hub.trustBundleFile()));
+        """);
   }
 
   @AfterAll
