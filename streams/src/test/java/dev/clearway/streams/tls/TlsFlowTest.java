@@ -18,6 +18,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.IntFunction;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
@@ -375,18 +376,9 @@ class TlsFlowTest {
     }
 
     // Offer records one by one until the stream stops taking them (the app reads nothing).
-    int taken = 0;
-    CompletableFuture<QueueOfferResult> blocked = null;
-    while (taken < records.size()) {
-      CompletableFuture<QueueOfferResult> offer = server.fromClient.offer(records.get(taken)).toCompletableFuture();
-      try {
-        offer.get(1, TimeUnit.SECONDS);
-        taken++;
-      } catch (TimeoutException e) {
-        blocked = offer;
-        break;
-      }
-    }
+    OffersTaken offers = offerUntilBlocked(records.size(), i -> server.fromClient.offer(records.get(i)));
+    int taken = offers.taken();
+    CompletableFuture<QueueOfferResult> blocked = offers.blocked();
 
     // One record per place that may hold one: the source queue, the stage's input, its output, the app's buffer.
     assertThat(taken).as("records read while the application reads nothing").isLessThanOrEqualTo(4);
@@ -398,6 +390,22 @@ class TlsFlowTest {
     }
     rest.get(10, TimeUnit.SECONDS);
     assertThat(got).isEqualTo(expected);
+  }
+
+  /** How many offers were taken within a second each, and the first one that was not (null if all were). */
+  private record OffersTaken(int taken, CompletableFuture<QueueOfferResult> blocked) {}
+
+  /** Makes offers 0, 1, … (at most {@code max}) one at a time until one is not taken within a second. */
+  private static OffersTaken offerUntilBlocked(int max, IntFunction<CompletionStage<QueueOfferResult>> offerNumber) throws Exception {
+    for (int taken = 0; taken < max; taken++) {
+      CompletableFuture<QueueOfferResult> offer = offerNumber.apply(taken).toCompletableFuture();
+      try {
+        offer.get(1, TimeUnit.SECONDS);
+      } catch (TimeoutException e) {
+        return new OffersTaken(taken, offer);
+      }
+    }
+    return new OffersTaken(max, null);
   }
 
   /** Offers {@code records} one after the other once {@code first} was taken. */
@@ -420,18 +428,9 @@ class TlsFlowTest {
     // TLS 1.3: the server's session tickets follow the handshake; read them so the network side is idle.
     server.offer(c.wrap(text("ping")));
 
-    int taken = 0;
-    CompletableFuture<QueueOfferResult> blocked = null;
-    while (taken < 50) {
-      CompletableFuture<QueueOfferResult> offer = server.app.offer(random(1000, 200 + taken)).toCompletableFuture();
-      try {
-        offer.get(1, TimeUnit.SECONDS);
-        taken++;
-      } catch (TimeoutException e) {
-        blocked = offer;
-        break;
-      }
-    }
+    OffersTaken offers = offerUntilBlocked(50, i -> server.app.offer(random(1000, 200 + i)));
+    int taken = offers.taken();
+    CompletableFuture<QueueOfferResult> blocked = offers.blocked();
 
     // The source queue, the stage's one element, and the network's one-element buffer.
     assertThat(taken).as("elements taken while the network takes nothing").isLessThanOrEqualTo(4);
