@@ -34,6 +34,7 @@ import dev.clearway.streams.store.MessageStore;
 import dev.clearway.streams.store.QueueId;
 import dev.clearway.streams.store.StoreSettings;
 import dev.clearway.streams.store.StoredRef;
+import dev.clearway.streams.tcp.TcpTransport;
 import dev.clearway.streams.tls.TlsBufferPool;
 import dev.clearway.tls.ClientTls;
 import dev.clearway.tls.GatewayTls;
@@ -213,12 +214,15 @@ public final class Gateway implements AutoCloseable {
     MqttListenerSettings mqtt = MqttListenerSettings.fromConfig(config);
     MqttSettings codec = MqttSettings.create(config);
     TlsBufferPool tlsBuffers = TlsBufferPool.create(config);
+    TcpTransport.Settings tcpSettings = TcpTransport.Settings.from(config);
     SessionSettings sessions = SessionSettings.fromConfig(config);
 
     CompletableFuture<InetSocketAddress> bound = new CompletableFuture<>();
     CompletableFuture<Ingress> ingressReady = new CompletableFuture<>();
     CompletableFuture<ActorRef<MqttListener.Command>> listenerReady = new CompletableFuture<>();
     CompletableFuture<Optional<ActorRef<UpstreamSink.Command>>> sinkReady = new CompletableFuture<>();
+    // The sockets of the devices and of the uplink; its threads stop once the actor system has.
+    TcpTransport tcp = TcpTransport.start("clearway-tcp", tcpSettings);
     ActorSystem<Void> system = ActorSystem.create(Behaviors.setup(ctx -> {
       Cluster cluster = Cluster.get(ctx.getSystem());
       if (config.getStringList("pekko.cluster.seed-nodes").isEmpty()) {
@@ -238,7 +242,7 @@ public final class Gateway implements AutoCloseable {
       };
       sharding.init(Entity.of(DeviceSession.TYPE_KEY, e -> DeviceSession.create(e.getEntityId(), sessions, twins)));
       ActorRef<UpstreamSink.Command> sink = upstream.enabled()
-          ? ctx.spawn(UpstreamSink.create(store, upstream, registry, uplinkTls, tlsBuffers, codec, sharding, counters, clock, upstreamStatus), "upstream")
+          ? ctx.spawn(UpstreamSink.create(store, upstream, registry, uplinkTls, tcp, tlsBuffers, codec, sharding, counters, clock, upstreamStatus), "upstream")
           : null;
       sinkReady.complete(Optional.ofNullable(sink));
       Materializer materializer = Materializer.createMaterializer(ctx);
@@ -263,9 +267,10 @@ public final class Gateway implements AutoCloseable {
       BiConsumer<String, Boolean> presence = sink == null ? (id, present) -> { }
           : (id, present) -> sink.tell(new UpstreamSink.DevicePresent(id, present));
       MqttConnection.Dependencies deps = new MqttConnection.Dependencies(mqtt, authenticator, sharding, ingress, counters, clock, presence);
-      listenerReady.complete(ctx.spawn(MqttListener.create(deps, tls.serverTls(), codec, tlsBuffers, bound), "mqtt-listener"));
+      listenerReady.complete(ctx.spawn(MqttListener.create(deps, tls.serverTls(), codec, tcp, tlsBuffers, bound), "mqtt-listener"));
       return Behaviors.empty();
     }), "clearway", config);
+    system.getWhenTerminated().whenComplete((done, failure) -> tcp.close());
 
     try {
       Optional<MetricsServer> server = metrics.enabled() ? Optional.of(serveMetrics(system, metrics, meters, storeGauges, readiness))

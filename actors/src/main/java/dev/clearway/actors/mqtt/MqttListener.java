@@ -3,6 +3,7 @@ package dev.clearway.actors.mqtt;
 import dev.clearway.actors.metrics.GatewayCounters;
 import dev.clearway.streams.mqtt.MqttCodecFlow;
 import dev.clearway.streams.mqtt.MqttSettings;
+import dev.clearway.streams.tcp.TcpTransport;
 import dev.clearway.streams.tls.TlsBufferPool;
 import dev.clearway.streams.tls.TlsFlow;
 import dev.clearway.tls.ServerTls;
@@ -27,13 +28,11 @@ import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.SharedKillSwitch;
 import org.apache.pekko.stream.javadsl.BidiFlow;
 import org.apache.pekko.stream.javadsl.Flow;
-import org.apache.pekko.stream.javadsl.Sink;
-import org.apache.pekko.stream.javadsl.Source;
-import org.apache.pekko.stream.javadsl.Tcp;
 import org.apache.pekko.util.ByteString;
 
 /**
- * The MQTT/TLS listener (port 8883 by default). For each accepted socket it spawns an
+ * The MQTT/TLS listener (port 8883 by default), on the gateway's {@link TcpTransport}. For each
+ * accepted socket it spawns an
  * {@link MqttConnection} and joins the connection's pipeline, written here in one place:
  *
  * <pre>
@@ -49,9 +48,9 @@ public final class MqttListener {
   /** What the listener handles; node-local (sockets never cross nodes), so never serialized. */
   public sealed interface Command extends NoSerializationVerificationNeeded permits Accepted, BindResult, Unbind {}
 
-  private record Accepted(Tcp.IncomingConnection connection) implements Command {}
+  private record Accepted(TcpTransport.Incoming connection) implements Command {}
 
-  private record BindResult(Tcp.ServerBinding binding, Throwable failure) implements Command {}
+  private record BindResult(TcpTransport.Binding binding, Throwable failure) implements Command {}
 
   /** Stop accepting: unbind the port; connections already up stay up. */
   public record Unbind(CompletableFuture<Done> done) implements Command {}
@@ -62,7 +61,7 @@ public final class MqttListener {
   private final MqttSettings codecSettings;
   private final TlsBufferPool tlsBuffers;
   private final Materializer materializer;
-  private Tcp.ServerBinding binding;
+  private TcpTransport.Binding binding;
   private long accepted;
 
   private MqttListener(ActorContext<Command> context, MqttConnection.Dependencies deps, ServerTls tls, MqttSettings codecSettings,
@@ -78,19 +77,19 @@ public final class MqttListener {
   /**
    * A listener that binds at once.
    *
+   * @param tcp where the listening socket and the connections' sockets live
    * @param tlsBuffers the buffers every connection's TLS borrows while it encrypts or decrypts
    * @param bound completed with the bound address (tests bind port 0), or failed when the port is taken
    */
   public static Behavior<Command> create(MqttConnection.Dependencies deps, ServerTls tls, MqttSettings codecSettings,
-      TlsBufferPool tlsBuffers, CompletableFuture<InetSocketAddress> bound) {
+      TcpTransport tcp, TlsBufferPool tlsBuffers, CompletableFuture<InetSocketAddress> bound) {
     return Behaviors.setup(ctx -> {
       ctx.setLoggerName(MqttListener.class);
       MqttListener listener = new MqttListener(ctx, deps, tls, codecSettings, tlsBuffers);
       MqttListenerSettings s = deps.settings();
-      CompletionStage<Tcp.ServerBinding> binding = Tcp.get(ctx.getSystem())
-          .bind(s.bindAddress(), s.port())
-          .to(Sink.foreach(c -> ctx.getSelf().tell(new Accepted(c))))
-          .run(listener.materializer);
+      // Accepted sockets are handed over on the transport's selector thread: one message each.
+      CompletionStage<TcpTransport.Binding> binding = tcp.bind(new InetSocketAddress(s.bindAddress(), s.port()),
+          c -> ctx.getSelf().tell(new Accepted(c)));
       ctx.pipeToSelf(binding, BindResult::new);
       return listener.binding(bound);
     });
@@ -128,14 +127,14 @@ public final class MqttListener {
   }
 
   private Behavior<Command> onAccepted(Accepted a) {
-    Tcp.IncomingConnection connection = a.connection();
+    TcpTransport.Incoming connection = a.connection();
     String remote = connection.remoteAddress().toString();
     if (context.getChildren().spliterator().getExactSizeIfKnown() >= deps.settings().maxConnections()) {
       // Over the limit: close at once rather than queue; the device's SDK retries with backoff.
       deps.counters().increment(GatewayCounters.CONNECTIONS_REFUSED_AT_LIMIT);
       context.getLog().warn("Refusing a connection from {}: {} connections is the limit (clearway.mqtt.max-connections)",
           remote, deps.settings().maxConnections());
-      connection.handleWith(Flow.fromSinkAndSource(Sink.cancelled(), Source.empty()), materializer);
+      connection.refuse();
       return Behaviors.same();
     }
     String name = "mqtt-" + (++accepted);

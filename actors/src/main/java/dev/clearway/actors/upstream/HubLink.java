@@ -14,6 +14,7 @@ import dev.clearway.streams.mqtt.MqttInbound;
 import dev.clearway.streams.mqtt.MqttPacket;
 import dev.clearway.streams.mqtt.MqttSettings;
 import dev.clearway.streams.store.Position;
+import dev.clearway.streams.tcp.TcpTransport;
 import dev.clearway.streams.tls.TlsBufferPool;
 import dev.clearway.streams.tls.TlsFlow;
 import dev.clearway.tls.ClientTls;
@@ -44,7 +45,6 @@ import org.apache.pekko.stream.OverflowStrategy;
 import org.apache.pekko.stream.SharedKillSwitch;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.Source;
-import org.apache.pekko.stream.javadsl.Tcp;
 import org.apache.pekko.stream.typed.javadsl.ActorSink;
 import org.apache.pekko.util.ByteString;
 
@@ -107,7 +107,7 @@ public final class HubLink {
   private record CloudToDeviceDone(DeviceSession.CloudToDeviceOutcome outcome) implements Command {}
 
   /** What a link needs from the rest of the gateway. */
-  record Dependencies(UpstreamSettings settings, HubCredentials credentials, Optional<ClientTls> tls, TlsBufferPool tlsBuffers,
+  record Dependencies(UpstreamSettings settings, HubCredentials credentials, Optional<ClientTls> tls, TcpTransport tcp, TlsBufferPool tlsBuffers,
       MqttSettings codec, ClusterSharding sharding, GatewayCounters counters, Clock clock, ActorRef<UpstreamSink.Command> sink) {}
 
   private enum State { DISCONNECTED, CONNECTING, SUBSCRIBING, UP, CLOSED }
@@ -265,8 +265,7 @@ public final class HubLink {
     out = outbound.first();
     socket = KillSwitches.shared("uplink-" + attempt);
     int thisAttempt = attempt;
-    Flow<ByteString, ByteString, ?> tcp = Tcp.get(context.getSystem()).outgoingConnection(s.address(), Optional.empty(), List.of(),
-        true, Optional.of(s.connectTimeout()), Optional.empty());
+    Flow<ByteString, ByteString, ?> tcp = deps.tcp().outgoing(s.address(), s.connectTimeout(), true);
     // The same TLS stage as the listener's, in client mode: the engine checks the hub's chain and
     // host name in the handshake; completing the outbound side sends close_notify.
     Flow<ByteString, ByteString, ?> transport = s.tls()

@@ -10,6 +10,7 @@ import dev.clearway.streams.store.Position;
 import dev.clearway.streams.store.ReadCursor;
 import dev.clearway.streams.mqtt.MqttSettings;
 import dev.clearway.streams.store.StoredMessage;
+import dev.clearway.streams.tcp.TcpTransport;
 import dev.clearway.streams.tls.TlsBufferPool;
 import dev.clearway.tls.ClientTls;
 import java.net.URLEncoder;
@@ -148,15 +149,16 @@ public final class UpstreamSink {
    *
    * @param registry where identities' own keys are found (read at each connection attempt)
    * @param tls client TLS for the hub; empty when {@code clearway.upstream.tls} is off
+   * @param tcp the sockets of the links
    * @param tlsBuffers the buffers the links' TLS borrows while it encrypts or decrypts
    * @param codec the MQTT codec's settings (the largest packet accepted from the hub)
    * @param status where the online/offline state is published
    */
   public static Behavior<Command> create(MessageStore store, UpstreamSettings settings, IdentityRegistry registry, Optional<ClientTls> tls,
-      TlsBufferPool tlsBuffers, MqttSettings codec, ClusterSharding sharding, GatewayCounters counters, Clock clock, UpstreamStatus status) {
+      TcpTransport tcp, TlsBufferPool tlsBuffers, MqttSettings codec, ClusterSharding sharding, GatewayCounters counters, Clock clock, UpstreamStatus status) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       ctx.setLoggerName(UpstreamSink.class);
-      HubLink.Dependencies deps = new HubLink.Dependencies(settings, new HubCredentials(registry, settings), tls, tlsBuffers, codec,
+      HubLink.Dependencies deps = new HubLink.Dependencies(settings, new HubCredentials(registry, settings), tls, tcp, tlsBuffers, codec,
           sharding, counters, clock, ctx.getSelf());
       timers.startTimerWithFixedDelay(Pump.POLL, Pump.POLL, settings.pollInterval());
       ctx.getLog().info("Uplink to {} over MQTT{}: at most {} messages in flight, {} per identity",
