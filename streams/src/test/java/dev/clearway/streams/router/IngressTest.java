@@ -108,19 +108,20 @@ class IngressTest {
   void aSubmissionIsEnqueuedOnTheStreamsOwnThreadsNotOnTheJvmsDefaultExecutor() throws Exception {
     // Pekko's futures run plain callbacks on the JVM's default executor: the common pool, or on
     // fewer than 3 cores a new thread per callback, once per message. The ingress must not.
-    Ingress ingress = Ingress.start(mat, 4, 8, Sink.foreach(e -> e.handled().complete(Done.getInstance())));
+    // The router holds the first message until the gate opens, so the buffer fills and the later
+    // enqueues complete only then, on the stream's thread, after their callbacks were registered.
+    CompletableFuture<Void> gate = new CompletableFuture<>();
+    Ingress ingress = Ingress.start(mat, 2, 8,
+        Sink.<Ingress.Envelope>foreachAsync(1, e -> gate.thenRun(() -> e.handled().complete(Done.getInstance()))));
     List<String> threads = java.util.Collections.synchronizedList(new ArrayList<>());
-    for (int i = 0; i < 20; i++) {
-      CompletableFuture<Void> seen = new CompletableFuture<>();
+    List<CompletableFuture<Done>> handled = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
       Ingress.Submitted submitted = ingress.submit(msg(i));
-      // Registered before completion where it can be; the completing thread then runs it.
-      submitted.enqueued().toCompletableFuture().whenComplete((d, t) -> {
-        threads.add(Thread.currentThread().getName());
-        seen.complete(null);
-      });
-      seen.get(5, TimeUnit.SECONDS);
-      submitted.handled().toCompletableFuture().get(5, TimeUnit.SECONDS);
+      submitted.enqueued().toCompletableFuture().whenComplete((d, t) -> threads.add(Thread.currentThread().getName()));
+      handled.add(submitted.handled().toCompletableFuture());
     }
+    gate.complete(null);
+    CompletableFuture.allOf(handled.toArray(CompletableFuture[]::new)).get(5, TimeUnit.SECONDS);
 
     assertThat(threads).as("threads that completed the enqueue (the test thread when it was already done)")
         .allMatch(name -> name.startsWith("IngressTest-pekko") || name.equals(Thread.currentThread().getName()));
