@@ -71,9 +71,8 @@ import org.slf4j.LoggerFactory;
  * One writer thread owns every write: appends wait in a bounded queue ({@code max-pending-appends}),
  * acknowledgements, expiries and cleanup steps in another ({@code max-pending-operations}); the writer
  * collects as many as fit ({@code max-batch-messages}, {@code max-batch-bytes}) into one write batch
- * and one RocksDB write (group commit), and only then completes them. A commit that carries appends
- * is fsynced per {@code sync}; one without (acknowledgements, expiries, cleanup) is not: if a power
- * cut loses it, its messages are only sent again. The writer also keeps an in-memory index (sequence → the queues still referring to it, and
+ * and one RocksDB write (group commit), fsynced or not per {@code sync}, and only then completes
+ * them. The writer also keeps an in-memory index (sequence → the queues still referring to it, and
  * its size), rebuilt from disk on open; it is what tells the last reference of a message, and it
  * makes a repeated acknowledgement harmless. Its memory (some 100 bytes per live message) is
  * bounded through {@code max-size}, which bounds the number of live messages.
@@ -113,12 +112,6 @@ public final class MessageStore implements AutoCloseable {
   private final DBOptions dbOptions;
   private final ColumnFamilyOptions cfOptions;
   private final WriteOptions writeOptions;
-  /**
-   * For group commits without appends (acknowledgements, expiries, the cleanup): never fsynced.
-   * Losing one to a power cut only sends its messages again; the next synced commit makes it
-   * durable anyway, since the write-ahead log is fsynced as a whole, in order.
-   */
-  private final WriteOptions unsyncedWriteOptions;
   private final RocksDB db;
   private final ColumnFamilyHandle defaultCf;
   private final ColumnFamilyHandle messagesCf;
@@ -149,7 +142,6 @@ public final class MessageStore implements AutoCloseable {
   private final AtomicLong ttlExpired = new AtomicLong();
   private final AtomicLong corruptRecords = new AtomicLong();
   private final AtomicLong writeBatches = new AtomicLong();
-  private final AtomicLong syncedWriteBatches = new AtomicLong();
   private volatile boolean fullGauge;
 
   /**
@@ -186,7 +178,6 @@ public final class MessageStore implements AutoCloseable {
     cfOptions = new ColumnFamilyOptions();
     // sync = false still writes the WAL (never disableWAL): what makes a process crash harmless.
     writeOptions = new WriteOptions().setSync(settings.sync());
-    unsyncedWriteOptions = new WriteOptions().setSync(false);
     List<ColumnFamilyDescriptor> descriptors = List.of(
         new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfOptions),
         new ColumnFamilyDescriptor(MESSAGES_CF, cfOptions),
@@ -207,7 +198,6 @@ public final class MessageStore implements AutoCloseable {
         opened.close();
       }
       writeOptions.close();
-      unsyncedWriteOptions.close();
       cfOptions.close();
       dbOptions.close();
       throw e;
@@ -628,14 +618,6 @@ public final class MessageStore implements AutoCloseable {
     return writeBatches.get();
   }
 
-  /**
-   * Group commits that were fsynced since open: with {@code sync = true}, those that carried
-   * appends. Acknowledgements, expiries and the cleanup are written without an fsync.
-   */
-  public long syncedWriteBatches() {
-    return syncedWriteBatches.get();
-  }
-
   /** Whether the store is open: not yet closed, nor closing. */
   public boolean isOpen() {
     return !closing;
@@ -775,13 +757,8 @@ public final class MessageStore implements AutoCloseable {
           if (batch.wroteSequence) {
             batch.write.put(defaultCf, NEXT_SEQUENCE, Keys.message(nextSequence));
           }
-          // Only appends wait for the disk: their devices are acknowledged when this returns.
-          boolean sync = batch.wroteSequence && settings.sync();
-          db.write(sync ? writeOptions : unsyncedWriteOptions, batch.write);
+          db.write(writeOptions, batch.write);
           writeBatches.incrementAndGet();
-          if (sync) {
-            syncedWriteBatches.incrementAndGet();
-          }
           batch.onWritten.forEach(Runnable::run);
         } catch (RocksDBException | RuntimeException e) {
           failBatch(batch, e);
@@ -995,7 +972,6 @@ public final class MessageStore implements AutoCloseable {
       }
       db.close();
       writeOptions.close();
-      unsyncedWriteOptions.close();
       cfOptions.close();
       dbOptions.close();
     } finally {

@@ -384,33 +384,6 @@ class MessageStoreTest {
   }
 
   @Test
-  void withSyncOnAppendsAreFsyncedAndAcknowledgementsAreNot() {
-    store = MessageStore.open(dir, settings().withSync(true), clock);
-    join(store.append(message("a"), List.of(to(UPSTREAM, 0))));
-    assertThat(store.writeBatches()).isEqualTo(1);
-    assertThat(store.syncedWriteBatches()).isEqualTo(1);
-
-    ack(UPSTREAM, store.next(UPSTREAM, 10, Long.MAX_VALUE));
-
-    // Written (no read returns it), but without an fsync: losing it only sends the message again.
-    assertThat(store.writeBatches()).isEqualTo(2);
-    assertThat(store.syncedWriteBatches()).isEqualTo(1);
-    assertThat(store.next(UPSTREAM, 10, Long.MAX_VALUE)).isEmpty();
-    join(store.append(message("b"), List.of(to(UPSTREAM, 0))));
-    assertThat(store.syncedWriteBatches()).isEqualTo(2);
-  }
-
-  @Test
-  void withSyncOffNoWriteIsFsynced() {
-    store = MessageStore.open(dir, settings().withSync(false), clock);
-    join(store.append(message("a"), List.of(to(UPSTREAM, 0))));
-    ack(UPSTREAM, store.next(UPSTREAM, 10, Long.MAX_VALUE));
-
-    assertThat(store.writeBatches()).isEqualTo(2);
-    assertThat(store.syncedWriteBatches()).isZero();
-  }
-
-  @Test
   void concurrentAppendsAreGroupCommittedIntoFarFewerWrites() {
     // With fsync on, appends pile up while each write syncs: the case group commit is for.
     store = MessageStore.open(dir, settings().withSync(true), clock);
