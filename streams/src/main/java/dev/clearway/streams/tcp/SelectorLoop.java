@@ -28,8 +28,8 @@ final class SelectorLoop implements Runnable {
   interface Ready {
     void ready(SelectionKey key);
 
-    /** The loop stops: the channel is closed; say so to its owner. */
-    void loopClosed();
+    /** The loop closed the channel ({@code cause} says why: it stopped, or this handler failed); tell its owner. */
+    void closedByLoop(IOException cause);
   }
 
   private final Selector selector;
@@ -86,8 +86,8 @@ final class SelectorLoop implements Runnable {
               r.ready(key);
             } catch (RuntimeException e) {
               log.error("TCP: a connection's event handler failed; closing it: {}", e.toString(), e);
-              key.cancel();
               closeQuietly(key);
+              r.closedByLoop(new IOException("the connection's event handler failed: " + e, e));
             }
           }
         }
@@ -101,7 +101,7 @@ final class SelectorLoop implements Runnable {
     for (SelectionKey key : selector.keys()) {
       closeQuietly(key);
       if (key.attachment() instanceof Ready r) {
-        r.loopClosed();
+        r.closedByLoop(new IOException("the TCP transport was closed"));
       }
     }
     try {

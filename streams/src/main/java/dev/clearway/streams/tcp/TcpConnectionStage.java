@@ -115,7 +115,7 @@ final class TcpConnectionStage extends GraphStage<FlowShape<ByteString, ByteStri
     private final AsyncCallback<Done> onPeerClosed = createAsyncCallback(d -> peerEnded());
     private final AsyncCallback<Done> onWritable = createAsyncCallback(d -> flush());
     private final AsyncCallback<Done> onConnected = createAsyncCallback(d -> connectedNow());
-    private final AsyncCallback<Throwable> onFailure = createAsyncCallback(this::failed);
+    private final AsyncCallback<Throwable> onFailure = createAsyncCallback(this::failStage);
     private final AsyncCallback<Object> onResolved = createAsyncCallback(this::resolved);
 
     Logic() {
@@ -310,8 +310,8 @@ final class TcpConnectionStage extends GraphStage<FlowShape<ByteString, ByteStri
     }
 
     @Override
-    public void loopClosed() {
-      onFailure.invoke(new IOException("the TCP transport was closed"));
+    public void closedByLoop(IOException cause) {
+      onFailure.invoke(cause);
     }
 
     // --- on the stream's thread ----------------------------------------------------------------
@@ -399,10 +399,6 @@ final class TcpConnectionStage extends GraphStage<FlowShape<ByteString, ByteStri
         return;
       }
       completeStage();
-    }
-
-    private void failed(Throwable cause) {
-      failStage(cause);
     }
 
     @Override

@@ -132,11 +132,7 @@ public final class TcpTransport implements AutoCloseable {
 
     /** Closes the connection at once, unserved. */
     public void refuse() {
-      try {
-        channel.close();
-      } catch (IOException e) {
-        log.debug("TCP: closing a refused connection: {}", e.toString());
-      }
+      closeQuietly(channel);
     }
   }
 
@@ -229,8 +225,8 @@ public final class TcpTransport implements AutoCloseable {
     }
 
     @Override
-    public void loopClosed() {
-      // the listening socket is closed with the loop
+    public void closedByLoop(IOException cause) {
+      log.info("TCP: stopped listening on {}: {}", server.socket().getLocalSocketAddress(), cause.getMessage());
     }
   }
 
