@@ -32,8 +32,8 @@ import org.apache.pekko.util.ByteString;
 
 /**
  * The MQTT/TLS listener (port 8883 by default), on the gateway's {@link TcpTransport}. For each
- * accepted socket it spawns an
- * {@link MqttConnection} and joins the connection's pipeline, written here in one place:
+ * accepted socket it spawns an {@link MqttConnection} and joins the connection's pipeline, written
+ * here in one place:
  *
  * <pre>
  * TCP bytes ⇄ TLS (the gateway's server identity) ⇄ MQTT framing + codec ⇄ connection actor
