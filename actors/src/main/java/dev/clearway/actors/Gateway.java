@@ -241,8 +241,10 @@ public final class Gateway implements AutoCloseable {
         }
       };
       sharding.init(Entity.of(DeviceSession.TYPE_KEY, e -> DeviceSession.create(e.getEntityId(), sessions, twins)));
+      UpstreamSink.StoredSignal storedSignal = new UpstreamSink.StoredSignal();
       ActorRef<UpstreamSink.Command> sink = upstream.enabled()
-          ? ctx.spawn(UpstreamSink.create(store, upstream, registry, uplinkTls, tcp, tlsBuffers, codec, sharding, counters, clock, upstreamStatus), "upstream")
+          ? ctx.spawn(UpstreamSink.create(store, upstream, registry, uplinkTls, tcp, tlsBuffers, codec, sharding, counters, clock, upstreamStatus,
+              storedSignal), "upstream")
           : null;
       sinkReady.complete(Optional.ofNullable(sink));
       Materializer materializer = Materializer.createMaterializer(ctx);
@@ -251,7 +253,7 @@ public final class Gateway implements AutoCloseable {
             if (!ref.stored()) {
               counters.dropped(message, "no_route"); // acknowledged, routed nowhere
             } else if (sink != null) {
-              sink.tell(UpstreamSink.Stored.INSTANCE);
+              storedSignal.stored();
             }
             handled.accept(message, ref);
           }));

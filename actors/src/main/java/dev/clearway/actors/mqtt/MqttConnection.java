@@ -425,13 +425,16 @@ public final class MqttConnection {
       Pending pending = new Pending(p, arrived, false);
       owed.addLast(pending);
       awaitingStore++;
-      enqueueing = true;
       readPaused = true;
       Ingress.Submitted submitted = deps.ingress().submit(message);
-      context.pipeToSelf(submitted.enqueued(), (done, failure) ->
-          failure == null ? IngressEnqueued.INSTANCE : new IngressFailed(p, failure));
       context.pipeToSelf(submitted.handled(), (done, failure) ->
           failure == null ? new IngressAccepted(pending) : new IngressFailed(p, failure));
+      if (submitted.enqueuedNow()) {
+        return onIngressEnqueued(); // the usual case: taken at once, no message to ourselves
+      }
+      enqueueing = true;
+      context.pipeToSelf(submitted.enqueued(), (done, failure) ->
+          failure == null ? IngressEnqueued.INSTANCE : new IngressFailed(p, failure));
       return Behaviors.same();
     }
     // Twin and method traffic belongs to the identity's session, wherever it runs.

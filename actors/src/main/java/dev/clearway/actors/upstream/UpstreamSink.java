@@ -29,6 +29,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -59,8 +60,35 @@ public final class UpstreamSink {
   public sealed interface Command extends NoSerializationVerificationNeeded
       permits Stored, DevicePresent, Stop, Pump, LinkUp, Confirmed, Acknowledged, LinkDown, IdleCloseRequest, LinkClosed {}
 
-  /** A message was stored (perhaps for $upstream): worth a look at the store. */
-  public enum Stored implements Command { INSTANCE }
+  /** Messages were stored (perhaps for $upstream): worth a look at the store. Sent by {@link StoredSignal}. */
+  enum Stored implements Command { INSTANCE }
+
+  /**
+   * How the router tells the sink that messages were stored: one {@link Stored} prompt until the sink
+   * has looked, however many appends complete meanwhile (a group commit completes many at once).
+   * The count of messages behind the prompts still reaches the sink, for {@code batch.linger}.
+   */
+  public static final class StoredSignal {
+    private final AtomicLong unseen = new AtomicLong();
+    private volatile ActorRef<Command> sink;
+
+    /** A message was stored; thread-safe, never blocks. */
+    public void stored() {
+      // Before the sink attached, its first read (which follows the attaching) finds the message.
+      if (unseen.getAndIncrement() == 0 && sink != null) {
+        sink.tell(Stored.INSTANCE);
+      }
+    }
+
+    private void attach(ActorRef<Command> sink) {
+      this.sink = sink;
+    }
+
+    /** The messages stored since the last take; the next {@link #stored()} prompts again. */
+    private long take() {
+      return unseen.getAndSet(0);
+    }
+  }
 
   /** A device connected to (or left) the gateway as {@code identity}: its link is wanted for the hub's traffic. */
   public record DevicePresent(String identity, boolean present) implements Command {}
@@ -124,18 +152,23 @@ public final class UpstreamSink {
    * its acknowledgement (it must be read again).
    */
   private final ReadCursor cursor = new ReadCursor();
+  /** Confirmed by the hub, waiting for the acknowledgement write on its way to finish ({@link #acknowledge}). */
+  private final List<Position> unwrittenAcks = new ArrayList<>();
+  private boolean acknowledging;
   private final Map<String, Link> links = new LinkedHashMap<>();
   /** Connections to the gateway per identity (a takeover briefly makes two). */
   private final Map<String, Integer> presence = new HashMap<>();
   /** Identities with messages but no link, because max-connections links exist. */
   private final Map<String, Deque<HubLink.Outgoing>> parked = new LinkedHashMap<>();
+  private final StoredSignal storedSignal;
   private boolean pumpQueued;
-  private int storedSinceRead;
+  private long storedSinceRead;
   private CompletableFuture<Done> stopping;
 
   private UpstreamSink(ActorContext<Command> context, TimerScheduler<Command> timers, MessageStore store, UpstreamSettings settings,
-      HubLink.Dependencies linkDeps, UpstreamStatus status) {
+      HubLink.Dependencies linkDeps, UpstreamStatus status, StoredSignal storedSignal) {
     this.context = context;
+    this.storedSignal = storedSignal;
     this.timers = timers;
     this.store = store;
     this.settings = settings;
@@ -153,9 +186,11 @@ public final class UpstreamSink {
    * @param tlsBuffers the buffers the links' TLS borrows while it encrypts or decrypts
    * @param codec the MQTT codec's settings (the largest packet accepted from the hub)
    * @param status where the online/offline state is published
+   * @param storedSignal what the router tells of stored messages (this sink attaches to it)
    */
   public static Behavior<Command> create(MessageStore store, UpstreamSettings settings, IdentityRegistry registry, Optional<ClientTls> tls,
-      TcpTransport tcp, TlsBufferPool tlsBuffers, MqttSettings codec, ClusterSharding sharding, GatewayCounters counters, Clock clock, UpstreamStatus status) {
+      TcpTransport tcp, TlsBufferPool tlsBuffers, MqttSettings codec, ClusterSharding sharding, GatewayCounters counters, Clock clock, UpstreamStatus status,
+      StoredSignal storedSignal) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       ctx.setLoggerName(UpstreamSink.class);
       HubLink.Dependencies deps = new HubLink.Dependencies(settings, new HubCredentials(registry, settings), tls, tcp, tlsBuffers, codec,
@@ -163,8 +198,9 @@ public final class UpstreamSink {
       timers.startTimerWithFixedDelay(Pump.POLL, Pump.POLL, settings.pollInterval());
       ctx.getLog().info("Uplink to {} over MQTT{}: at most {} messages in flight, {} per identity",
           settings.addressText(), settings.tls() ? "/TLS" : " without TLS", settings.maxInFlight(), settings.maxInFlightPerIdentity());
+      storedSignal.attach(ctx.getSelf());
       ctx.getSelf().tell(Pump.NOW);
-      return new UpstreamSink(ctx, timers, store, settings, deps, status).running();
+      return new UpstreamSink(ctx, timers, store, settings, deps, status, storedSignal).running();
     }));
   }
 
@@ -197,7 +233,7 @@ public final class UpstreamSink {
   // --- reading the store ---------------------------------------------------------------------------------
 
   private Behavior<Command> onStored() {
-    storedSinceRead++;
+    storedSinceRead += storedSignal.take();
     if (settings.batchLinger().isZero() || storedSinceRead >= settings.batchMaxMessages()) {
       pumpSoon();
     } else if (!timers.isTimerActive(Pump.LINGERED)) {
@@ -218,6 +254,7 @@ public final class UpstreamSink {
     if (stopping != null) {
       return;
     }
+    storedSignal.take(); // this read finds what was stored so far
     storedSinceRead = 0;
     timers.cancel(Pump.LINGERED);
     int room = settings.maxInFlight() - inFlight.size();
@@ -384,11 +421,30 @@ public final class UpstreamSink {
     return Behaviors.same();
   }
 
+  /**
+   * Confirmed messages are acknowledged in the store one write at a time: what is confirmed while a
+   * write is on its way goes in the next, so a busy uplink costs one store operation per write
+   * rather than one per confirmation. Bounded by max-in-flight (they are all in flight).
+   */
   private void acknowledge(List<Position> positions) {
+    unwrittenAcks.addAll(positions);
+    if (!acknowledging) {
+      writeAcks();
+    }
+  }
+
+  private void writeAcks() {
+    List<Position> positions = List.copyOf(unwrittenAcks);
+    unwrittenAcks.clear();
+    acknowledging = true;
     context.pipeToSelf(store.acknowledge(Endpoint.UPSTREAM, positions), (v, e) -> new Acknowledged(positions, e));
   }
 
   private Behavior<Command> onAcknowledged(Acknowledged a) {
+    acknowledging = false;
+    if (!unwrittenAcks.isEmpty()) {
+      writeAcks();
+    }
     // Written: no read returns them any more, so they leave the in-flight set and make room.
     a.positions().forEach(inFlight::remove);
     if (a.failure() != null) {
@@ -472,6 +528,10 @@ public final class UpstreamSink {
   private Behavior<Command> onStop(Stop s) {
     stopping = s.done();
     timers.cancelAll();
+    if (!unwrittenAcks.isEmpty()) {
+      store.acknowledge(Endpoint.UPSTREAM, List.copyOf(unwrittenAcks)); // from here on each goes at once
+      unwrittenAcks.clear();
+    }
     if (links.isEmpty()) {
       return finishStop();
     }
@@ -490,7 +550,7 @@ public final class UpstreamSink {
         })
         .onMessageEquals(Pump.POLL, this::finishStop)
         .onMessage(Confirmed.class, c -> {
-          acknowledge(c.positions());
+          store.acknowledge(Endpoint.UPSTREAM, c.positions());
           return Behaviors.same();
         })
         .onAnyMessage(m -> Behaviors.same())

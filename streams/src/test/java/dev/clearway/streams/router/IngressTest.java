@@ -72,6 +72,65 @@ class IngressTest {
   }
 
   @Test
+  void withRoomASubmissionIsTakenAtOnceOnTheSubmittingThread() {
+    Ingress ingress = Ingress.start(mat, 4, 8, Sink.foreach(e -> e.handled().complete(Done.getInstance())));
+
+    Ingress.Submitted submitted = ingress.submit(msg(1));
+
+    assertThat(submitted.enqueuedNow()).as("taken before submit returned").isTrue();
+    assertThat(submitted.handled()).succeedsWithin(Duration.ofSeconds(5));
+  }
+
+  @Test
+  void submissionsThatWaitedForRoomReachTheRouterInTheOrderTheyCame() throws Exception {
+    CompletableFuture<Void> gate = new CompletableFuture<>();
+    List<String> seen = java.util.Collections.synchronizedList(new ArrayList<>());
+    Ingress ingress = Ingress.start(mat, 2, 16, Flow.<Ingress.Envelope>create()
+        .mapAsync(1, e -> gate.thenApply(v -> {
+          seen.add(new String(e.message().body()));
+          return e.handled().complete(Done.getInstance());
+        }))
+        .toMat(Sink.ignore(), Keep.right()));
+
+    List<Ingress.Submitted> submitted = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      submitted.add(ingress.submit(msg(i)));
+    }
+    long waitingWhileStuck = submitted.stream().filter(s -> !s.enqueued().isDone()).count();
+    gate.complete(null);
+    for (Ingress.Submitted s : submitted) {
+      s.handled().toCompletableFuture().get(5, TimeUnit.SECONDS);
+    }
+
+    assertThat(waitingWhileStuck).as("submissions beyond the buffer and the router's one wait").isGreaterThanOrEqualTo(6);
+    assertThat(seen).containsExactly("m0", "m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "m9");
+  }
+
+  @Test
+  void aSubmissionBeyondTheWaitingBoundFailsWithTheReasonAndTheOthersGoThrough() throws Exception {
+    CompletableFuture<Void> gate = new CompletableFuture<>();
+    Ingress ingress = Ingress.start(mat, 1, 2, Flow.<Ingress.Envelope>create()
+        .mapAsync(1, e -> gate.thenApply(v -> e.handled().complete(Done.getInstance())))
+        .toMat(Sink.ignore(), Keep.right()));
+
+    List<Ingress.Submitted> submitted = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      submitted.add(ingress.submit(msg(i)));
+    }
+    List<Ingress.Submitted> refused = submitted.stream().filter(s -> s.enqueued().isCompletedExceptionally()).toList();
+    gate.complete(null);
+
+    assertThat(refused).as("at most the router's one, the buffer's one and two waiting are taken").hasSizeGreaterThanOrEqualTo(4);
+    assertThat(refused.get(0).enqueued()).failsWithin(Duration.ofSeconds(1)).withThrowableOfType(java.util.concurrent.ExecutionException.class)
+        .withMessageContaining("2 submissions already wait for room");
+    for (Ingress.Submitted s : submitted) {
+      if (!refused.contains(s)) {
+        assertThat(s.handled()).succeedsWithin(Duration.ofSeconds(5));
+      }
+    }
+  }
+
+  @Test
   void anOfferWaitsForTheRouterAndFailsWhenTheRouterFailsTheMessage() throws Exception {
     List<Ingress.Envelope> held = java.util.Collections.synchronizedList(new ArrayList<>());
     Ingress ingress = Ingress.start(mat, 4, 8, Sink.foreach(held::add));
