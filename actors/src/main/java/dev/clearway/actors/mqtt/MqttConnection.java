@@ -338,24 +338,35 @@ public final class MqttConnection {
   // --- connected ---------------------------------------------------------------------------------
 
   private Behavior<Command> connected() {
-    return Behaviors.receive(Command.class)
-        .onMessage(FromDevice.class, this::onPacket)
-        .onMessageEquals(IngressEnqueued.INSTANCE, this::onIngressEnqueued)
-        .onMessage(IngressAccepted.class, this::onIngressAccepted)
-        .onMessage(IngressFailed.class, f -> close("the router did not accept a message: " + f.cause().getMessage(), "ingress_failed"))
-        .onMessage(FromSession.class, this::onFromSession)
-        .onMessageEquals(KeepAliveExpired.INSTANCE, () -> {
-          if (readPaused) {
-            // The silence may be ours: nothing is read while messages wait for the store (a full
-            // store, say). Not the device's fault; wait another period.
-            timers.startSingleTimer(KEEP_ALIVE, KeepAliveExpired.INSTANCE, keepAlive);
-            return Behaviors.same();
-          }
-          return close("no packet for 1.5 x keep-alive (" + keepAlive + ")", "keep_alive");
-        })
-        .onMessage(StreamCompleted.class, c -> disconnected("the device closed the connection"))
-        .onMessage(StreamFailed.class, f -> disconnected("the connection failed: " + f.cause().getMessage()))
-        .build();
+    // One handler, not a builder case per command: this state is what every connected device holds.
+    return Behaviors.receiveMessage(this::whileConnected);
+  }
+
+  private Behavior<Command> whileConnected(Command command) {
+    if (command instanceof FromDevice f) {
+      return onPacket(f);
+    } else if (command == IngressEnqueued.INSTANCE) {
+      return onIngressEnqueued();
+    } else if (command instanceof IngressAccepted a) {
+      return onIngressAccepted(a);
+    } else if (command instanceof IngressFailed f) {
+      return close("the router did not accept a message: " + f.cause().getMessage(), "ingress_failed");
+    } else if (command instanceof FromSession fs) {
+      return onFromSession(fs);
+    } else if (command == KeepAliveExpired.INSTANCE) {
+      if (readPaused) {
+        // The silence may be ours: nothing is read while messages wait for the store (a full
+        // store, say). Not the device's fault; wait another period.
+        timers.startSingleTimer(KEEP_ALIVE, KeepAliveExpired.INSTANCE, keepAlive);
+        return Behaviors.same();
+      }
+      return close("no packet for 1.5 x keep-alive (" + keepAlive + ")", "keep_alive");
+    } else if (command instanceof StreamCompleted) {
+      return disconnected("the device closed the connection");
+    } else if (command instanceof StreamFailed f) {
+      return disconnected("the connection failed: " + f.cause().getMessage());
+    }
+    return Behaviors.unhandled();
   }
 
   private Behavior<Command> onPacket(FromDevice f) {

@@ -255,28 +255,49 @@ public final class DeviceSession extends AbstractBehavior<DeviceSession.Command>
 
   @Override
   public Receive<Command> createReceive() {
-    return newReceiveBuilder()
-        .onMessage(Attach.class, this::onAttach)
-        .onMessage(Detach.class, this::onDetach)
-        .onMessage(Subscribe.class, this::onSubscribe)
-        .onMessage(Unsubscribe.class, this::onUnsubscribe)
-        .onMessage(CloudToDeviceAcknowledged.class, this::onC2dAcknowledged)
-        .onMessage(TwinGet.class, this::onTwinGet)
-        .onMessage(ReportedPatch.class, this::onReportedPatch)
-        .onMessage(MethodResponse.class, this::onMethodResponse)
-        .onMessage(CloudToDevice.class, this::onCloudToDevice)
-        .onMessage(InvokeMethod.class, this::onInvokeMethod)
-        .onMessage(MethodTimedOut.class, this::onMethodTimedOut)
-        .onMessage(TwinFromHub.class, this::onTwinFromHub)
-        .onMessage(DesiredPatchFromHub.class, this::onDesiredPatchFromHub)
-        .onMessage(UplinkUp.class, this::onUplinkUp)
-        .onMessage(UplinkDown.class, this::onUplinkDown)
-        .onMessage(ReportedSynced.class, this::onReportedSynced)
-        .onMessage(GetTwin.class, g -> {
-          g.replyTo().tell(new CachedTwin(twinKnown, TwinDocument.twinJson(desired, reported), reportedChangedOffline));
-          return this;
-        })
-        .build();
+    // One handler for all commands, not a builder case (and a handler object) per command type: every
+    // identity that ever connected keeps its session.
+    return newReceiveBuilder().onAnyMessage(this::onCommand).build();
+  }
+
+  private Behavior<Command> onCommand(Command command) {
+    if (command instanceof Attach c) {
+      return onAttach(c);
+    } else if (command instanceof Detach c) {
+      return onDetach(c);
+    } else if (command instanceof Subscribe c) {
+      return onSubscribe(c);
+    } else if (command instanceof Unsubscribe c) {
+      return onUnsubscribe(c);
+    } else if (command instanceof CloudToDeviceAcknowledged c) {
+      return onC2dAcknowledged(c);
+    } else if (command instanceof TwinGet c) {
+      return onTwinGet(c);
+    } else if (command instanceof ReportedPatch c) {
+      return onReportedPatch(c);
+    } else if (command instanceof MethodResponse c) {
+      return onMethodResponse(c);
+    } else if (command instanceof CloudToDevice c) {
+      return onCloudToDevice(c);
+    } else if (command instanceof InvokeMethod c) {
+      return onInvokeMethod(c);
+    } else if (command instanceof MethodTimedOut c) {
+      return onMethodTimedOut(c);
+    } else if (command instanceof TwinFromHub c) {
+      return onTwinFromHub(c);
+    } else if (command instanceof DesiredPatchFromHub c) {
+      return onDesiredPatchFromHub(c);
+    } else if (command instanceof UplinkUp c) {
+      return onUplinkUp(c);
+    } else if (command instanceof UplinkDown c) {
+      return onUplinkDown(c);
+    } else if (command instanceof ReportedSynced c) {
+      return onReportedSynced(c);
+    } else if (command instanceof GetTwin g) {
+      g.replyTo().tell(new CachedTwin(twinKnown, TwinDocument.twinJson(desired, reported), reportedChangedOffline));
+      return this;
+    }
+    return Behaviors.unhandled();
   }
 
   // --- connection lifecycle ---------------------------------------------------------------------------

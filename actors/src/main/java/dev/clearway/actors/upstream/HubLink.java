@@ -182,63 +182,73 @@ public final class HubLink {
   }
 
   private Behavior<Command> behavior() {
-    return Behaviors.receive(Command.class)
-        .onMessage(Deliver.class, this::onDeliver)
-        .onMessage(DevicePresent.class, p -> {
-          devicePresent = p.present();
-          lastTrafficNanos = System.nanoTime();
-          return Behaviors.same();
-        })
-        .onMessage(StreamInit.class, this::onStreamInit)
-        .onMessage(FromHub.class, this::onFromHub)
-        .onMessage(StreamEnded.class, e -> {
-          if (e.attempt() == attempt && state != State.DISCONNECTED) {
-            String why = e.failure() == null ? "the hub closed the connection" : describe(e.failure());
-            lost(why, true);
-          }
-          return Behaviors.same();
-        })
-        .onMessage(ConnectTimedOut.class, t -> {
-          if (t.attempt() == attempt && (state == State.CONNECTING || state == State.SUBSCRIBING)) {
-            lost("no CONNACK/SUBACK within " + deps.settings().connectTimeout().toSeconds() + "s (clearway.upstream.connect-timeout)", true);
-          }
-          return Behaviors.same();
-        })
-        .onMessageEquals(Tick.KEEP_ALIVE, this::onKeepAlive)
-        .onMessageEquals(Tick.RETRY, () -> {
-          if (state == State.DISCONNECTED) {
-            connect();
-          }
-          return Behaviors.same();
-        })
-        .onMessageEquals(Tick.RENEW_TOKEN, () -> {
-          if (state == State.UP) {
-            // MQTT cannot refresh a token in place: reconnect at once with a fresh one.
-            context.getLog().debug("{}: renewing the uplink's token", identity);
-            disconnect();
-            notifyDown("token renewal", false);
-            connect();
-          }
-          return Behaviors.same();
-        })
-        .onMessageEquals(Tick.IDLE_CHECK, () -> {
-          long idle = System.nanoTime() - lastTrafficNanos;
-          if (!devicePresent && inflight.isEmpty() && idle >= deps.settings().idleTimeout().toNanos()) {
-            deps.sink().tell(new UpstreamSink.IdleCloseRequest(identity));
-          }
-          return Behaviors.same();
-        })
-        .onMessageEquals(Close.INSTANCE, this::onClose)
-        .onMessage(FromSession.class, this::onFromSession)
-        .onMessage(MethodAnswered.class, m -> {
-          if (state == State.UP) {
-            send(new MqttPacket.Publish(false, 0, false, HubTopics.methodResponse(m.result().status(), m.rid()), 0,
-                ByteString.fromArray(m.result().payload())));
-          }
-          return Behaviors.same();
-        })
-        .onMessage(CloudToDeviceDone.class, this::onCloudToDeviceDone)
-        .build();
+    // One handler, not a builder case per command: every identity with a link holds this.
+    return Behaviors.receiveMessage(this::onCommand);
+  }
+
+  private Behavior<Command> onCommand(Command command) {
+    if (command instanceof Deliver d) {
+      return onDeliver(d);
+    } else if (command instanceof FromHub f) {
+      return onFromHub(f);
+    } else if (command instanceof DevicePresent p) {
+      devicePresent = p.present();
+      lastTrafficNanos = System.nanoTime();
+    } else if (command instanceof StreamInit i) {
+      return onStreamInit(i);
+    } else if (command instanceof StreamEnded e) {
+      if (e.attempt() == attempt && state != State.DISCONNECTED) {
+        String why = e.failure() == null ? "the hub closed the connection" : describe(e.failure());
+        lost(why, true);
+      }
+    } else if (command instanceof ConnectTimedOut t) {
+      if (t.attempt() == attempt && (state == State.CONNECTING || state == State.SUBSCRIBING)) {
+        lost("no CONNACK/SUBACK within " + deps.settings().connectTimeout().toSeconds() + "s (clearway.upstream.connect-timeout)", true);
+      }
+    } else if (command instanceof Tick tick) {
+      return onTick(tick);
+    } else if (command == Close.INSTANCE) {
+      return onClose();
+    } else if (command instanceof FromSession f) {
+      return onFromSession(f);
+    } else if (command instanceof MethodAnswered m) {
+      if (state == State.UP) {
+        send(new MqttPacket.Publish(false, 0, false, HubTopics.methodResponse(m.result().status(), m.rid()), 0,
+            ByteString.fromArray(m.result().payload())));
+      }
+    } else if (command instanceof CloudToDeviceDone d) {
+      return onCloudToDeviceDone(d);
+    }
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onTick(Tick tick) {
+    switch (tick) {
+      case KEEP_ALIVE -> {
+        return onKeepAlive();
+      }
+      case RETRY -> {
+        if (state == State.DISCONNECTED) {
+          connect();
+        }
+      }
+      case RENEW_TOKEN -> {
+        if (state == State.UP) {
+          // MQTT cannot refresh a token in place: reconnect at once with a fresh one.
+          context.getLog().debug("{}: renewing the uplink's token", identity);
+          disconnect();
+          notifyDown("token renewal", false);
+          connect();
+        }
+      }
+      case IDLE_CHECK -> {
+        long idle = System.nanoTime() - lastTrafficNanos;
+        if (!devicePresent && inflight.isEmpty() && idle >= deps.settings().idleTimeout().toNanos()) {
+          deps.sink().tell(new UpstreamSink.IdleCloseRequest(identity));
+        }
+      }
+    }
+    return Behaviors.same();
   }
 
   // --- connecting -------------------------------------------------------------------------------------
