@@ -28,7 +28,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
-import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -37,15 +36,10 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
-import org.apache.pekko.japi.Pair;
-import org.apache.pekko.stream.CompletionStrategy;
 import org.apache.pekko.stream.KillSwitches;
 import org.apache.pekko.stream.Materializer;
-import org.apache.pekko.stream.OverflowStrategy;
 import org.apache.pekko.stream.SharedKillSwitch;
 import org.apache.pekko.stream.javadsl.Flow;
-import org.apache.pekko.stream.javadsl.Source;
-import org.apache.pekko.stream.typed.javadsl.ActorSink;
 import org.apache.pekko.util.ByteString;
 
 /**
@@ -89,16 +83,18 @@ public final class HubLink {
   enum Close implements Command { INSTANCE }
 
   // pipeline events, tagged with the connection attempt they belong to
-  private record StreamInit(int attempt, ActorRef<Ack> ackTo) implements Command {}
+  /** The attempt's {@link LinkPort} started: packets to send, {@link Ack} and {@link Close} go to {@code port}. */
+  record StreamInit(int attempt, org.apache.pekko.actor.ActorRef port) implements Command {}
 
   /** What the codec decoded from the hub since the last one was taken (at most max-in-flight-per-identity packets). */
-  private record FromHub(int attempt, ActorRef<Ack> ackTo, List<MqttInbound> inbound) implements Command {}
+  record FromHub(int attempt, List<MqttInbound> inbound) implements Command {}
 
-  private record StreamEnded(int attempt, Throwable failure) implements Command {}
+  record StreamEnded(int attempt, Throwable failure) implements Command {}
 
   private record ConnectTimedOut(int attempt) implements Command {}
 
-  private enum Ack { INSTANCE }
+  /** To the port: the last {@link FromHub} was handled, hand over the next. */
+  enum Ack { INSTANCE }
 
   private enum Tick implements Command { KEEP_ALIVE, RETRY, RENEW_TOKEN, IDLE_CHECK }
 
@@ -266,15 +262,7 @@ public final class HubLink {
     }
     state = State.CONNECTING;
     UpstreamSettings s = deps.settings();
-    Pair<org.apache.pekko.actor.ActorRef, Source<MqttPacket, NotUsed>> outbound = Source.<MqttPacket>actorRef(
-            m -> m == Close.INSTANCE ? Optional.of(CompletionStrategy.draining()) : Optional.empty(),
-            m -> Optional.empty(),
-            s.outboundBuffer(),
-            OverflowStrategy.fail())
-        .preMaterialize(materializer);
-    out = outbound.first();
     socket = KillSwitches.shared("uplink-" + attempt);
-    int thisAttempt = attempt;
     Flow<ByteString, ByteString, ?> tcp = deps.tcp().outgoing(s.address(), s.connectTimeout(), true);
     // The same TLS stage as the listener's, in client mode: the engine checks the hub's chain and
     // host name in the handshake; completing the outbound side sends close_notify.
@@ -282,43 +270,27 @@ public final class HubLink {
         ? TlsFlow.create(() -> deps.tls().orElseThrow().newClientEngine(s.address().getHostString(), s.address().getPort()),
             session -> { }, deps.tlsBuffers()).join(tcp)
         : tcp;
-    Flow<MqttPacket, MqttInbound, NotUsed> mqtt = MqttCodecFlow.client(deps.codec()).reversed()
-        .join(Flow.<ByteString>create().via(socket.flow()).via(transport).mapMaterializedValue(m -> NotUsed.getInstance()));
-    // Packets decoded while this actor is busy are handed over together: one message for a burst of
-    // PUBACKs, and one confirmation to the sink for all of them.
-    int inboundBatch = s.maxInFlightPerIdentity();
-    outbound.second().via(mqtt).<List<MqttInbound>>batch(inboundBatch, HubLink::firstOf, HubLink::addTo)
-        .runWith(ActorSink.<List<MqttInbound>, Command, Ack>actorRefWithBackpressure(
-        context.getSelf(),
-        (ack, in) -> new FromHub(thisAttempt, ack, in),
-        ref -> new StreamInit(thisAttempt, ref),
-        Ack.INSTANCE,
-        new StreamEnded(thisAttempt, null),
-        t -> new StreamEnded(thisAttempt, t)), materializer);
+    MqttPacket.Connect connectPacket = new MqttPacket.Connect(false, (int) s.keepAlive().toSeconds(), HubTopics.clientId(deviceId, moduleId),
+        Optional.empty(), Optional.of(HubTopics.userName(s.hubHostname(), HubTopics.clientId(deviceId, moduleId))),
+        Optional.of(ByteString.fromString(token.password())));
+    // Packets decoded while this actor is busy are handed over together (at most a window's worth):
+    // one message for a burst of PUBACKs, and one confirmation to the sink for all of them.
+    Flow.<ByteString>create().via(socket.flow()).via(transport)
+        .join(MqttCodecFlow.client(deps.codec()))
+        .join(Flow.fromGraph(new LinkPort(context.getSelf(), attempt, connectPacket, s.outboundBuffer(), s.maxInFlightPerIdentity())))
+        .run(materializer);
     timers.startSingleTimer("connect-timeout", new ConnectTimedOut(attempt), s.connectTimeout());
-    send(new MqttPacket.Connect(false, (int) s.keepAlive().toSeconds(), HubTopics.clientId(deviceId, moduleId), Optional.empty(),
-        Optional.of(HubTopics.userName(s.hubHostname(), HubTopics.clientId(deviceId, moduleId))),
-        Optional.of(ByteString.fromString(token.password()))));
+    lastSentNanos = System.nanoTime();
     lastHeardNanos = System.nanoTime();
     context.getLog().debug("{}: connecting to {} with a token signed with {}", identity, s.addressText(), token.signedWith());
   }
 
   private Behavior<Command> onStreamInit(StreamInit i) {
-    if (i.attempt() == attempt) {
-      i.ackTo().tell(Ack.INSTANCE);
+    if (i.attempt() == attempt && state != State.DISCONNECTED) {
+      out = i.port();
+      out.tell(Ack.INSTANCE, org.apache.pekko.actor.ActorRef.noSender()); // the hub's packets may come now
     }
     return Behaviors.same();
-  }
-
-  private static List<MqttInbound> firstOf(MqttInbound inbound) {
-    List<MqttInbound> batch = new ArrayList<>(4);
-    batch.add(inbound);
-    return batch;
-  }
-
-  private static List<MqttInbound> addTo(List<MqttInbound> batch, MqttInbound inbound) {
-    batch.add(inbound);
-    return batch;
   }
 
   private Behavior<Command> onFromHub(FromHub f) {
@@ -341,8 +313,8 @@ public final class HubLink {
       }
     }
     flushConfirmed(); // the batch's confirmations, in one message to the sink
-    if (f.attempt() == attempt) {
-      f.ackTo().tell(Ack.INSTANCE); // read on only now: the hub feels our pace
+    if (f.attempt() == attempt && out != null) {
+      out.tell(Ack.INSTANCE, org.apache.pekko.actor.ActorRef.noSender()); // read on only now: the hub feels our pace
     }
     return Behaviors.same();
   }
@@ -574,15 +546,20 @@ public final class HubLink {
     timers.cancel(Tick.KEEP_ALIVE);
     timers.cancel(Tick.RENEW_TOKEN);
     timers.cancel("connect-timeout");
-    if (out != null) {
-      if (state == State.UP) {
-        send(new MqttPacket.Disconnect());
+    if (socket != null) {
+      if (out != null) {
+        if (state == State.UP) {
+          send(new MqttPacket.Disconnect());
+        }
+        out.tell(Close.INSTANCE, org.apache.pekko.actor.ActorRef.noSender());
       }
-      out.tell(Close.INSTANCE, org.apache.pekko.actor.ActorRef.noSender());
       SharedKillSwitch s = socket;
-      // After the DISCONNECT had its chance to go out, the socket is closed whatever TLS waits for.
-      context.getSystem().scheduler().scheduleOnce(deps.settings().closeLinger(), s::shutdown, context.getExecutionContext());
+      // After the DISCONNECT had its chance to go out, the socket is closed whatever TLS waits for
+      // (at once for an attempt whose stream has not started yet).
+      context.getSystem().scheduler().scheduleOnce(out != null ? deps.settings().closeLinger() : Duration.ZERO, s::shutdown,
+          context.getExecutionContext());
       out = null;
+      socket = null;
     }
     attempt++; // whatever the old pipeline still reports is stale now
     state = State.DISCONNECTED;
