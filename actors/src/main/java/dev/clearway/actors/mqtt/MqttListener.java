@@ -2,6 +2,8 @@ package dev.clearway.actors.mqtt;
 
 import dev.clearway.actors.metrics.GatewayCounters;
 import dev.clearway.streams.mqtt.MqttCodecFlow;
+import dev.clearway.streams.mqtt.MqttInbound;
+import dev.clearway.streams.mqtt.MqttPacket;
 import dev.clearway.streams.mqtt.MqttSettings;
 import dev.clearway.streams.tcp.TcpTransport;
 import dev.clearway.streams.tls.TlsBufferPool;
@@ -58,7 +60,12 @@ public final class MqttListener {
   private final ActorContext<Command> context;
   private final MqttConnection.Dependencies deps;
   private final ServerTls tls;
-  private final MqttSettings codecSettings;
+  /**
+   * The codec's blueprint, made once: each connection materializes its own stages from it, and a
+   * stage keeps its blueprint as long as it runs (one per connection would cost every idle
+   * connection its copy).
+   */
+  private final BidiFlow<ByteString, MqttInbound, MqttPacket, ByteString, NotUsed> codec;
   private final TlsBufferPool tlsBuffers;
   private final Materializer materializer;
   private TcpTransport.Binding binding;
@@ -69,7 +76,7 @@ public final class MqttListener {
     this.context = context;
     this.deps = deps;
     this.tls = tls;
-    this.codecSettings = codecSettings;
+    this.codec = MqttCodecFlow.create(codecSettings);
     this.tlsBuffers = tlsBuffers;
     this.materializer = Materializer.matFromSystem(context.getSystem());
   }
@@ -160,7 +167,7 @@ public final class MqttListener {
         session -> actor.tell(new MqttConnection.TlsEstablished(peerChain(session))),
         tlsBuffers);
     return tlsStage.reversed()
-        .atop(MqttCodecFlow.create(codecSettings))
+        .atop(codec)
         .join(Flow.fromGraph(new ConnectionPort(actor, deps.settings().outboundBuffer())));
   }
 

@@ -8,11 +8,9 @@ import dev.clearway.routes.Message;
 import dev.clearway.streams.iothub.HubTopics;
 import dev.clearway.streams.iothub.PropertyBag;
 import dev.clearway.streams.iothub.SystemKeys;
-import dev.clearway.streams.mqtt.MqttCodecFlow;
 import dev.clearway.streams.mqtt.MqttError;
 import dev.clearway.streams.mqtt.MqttInbound;
 import dev.clearway.streams.mqtt.MqttPacket;
-import dev.clearway.streams.mqtt.MqttSettings;
 import dev.clearway.streams.store.Position;
 import dev.clearway.streams.tcp.TcpTransport;
 import dev.clearway.streams.tls.TlsBufferPool;
@@ -28,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
+import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -39,6 +38,7 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 import org.apache.pekko.stream.KillSwitches;
 import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.SharedKillSwitch;
+import org.apache.pekko.stream.javadsl.BidiFlow;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.util.ByteString;
 
@@ -104,7 +104,8 @@ public final class HubLink {
 
   /** What a link needs from the rest of the gateway. */
   record Dependencies(UpstreamSettings settings, HubCredentials credentials, Optional<ClientTls> tls, TcpTransport tcp, TlsBufferPool tlsBuffers,
-      MqttSettings codec, ClusterSharding sharding, GatewayCounters counters, Clock clock, ActorRef<UpstreamSink.Command> sink) {}
+      BidiFlow<ByteString, MqttInbound, MqttPacket, ByteString, NotUsed> codec, ClusterSharding sharding, GatewayCounters counters, Clock clock,
+      ActorRef<UpstreamSink.Command> sink) {}
 
   private enum State { DISCONNECTED, CONNECTING, SUBSCRIBING, UP, CLOSED }
 
@@ -276,7 +277,7 @@ public final class HubLink {
     // Packets decoded while this actor is busy are handed over together (at most a window's worth):
     // one message for a burst of PUBACKs, and one confirmation to the sink for all of them.
     Flow.<ByteString>create().via(socket.flow()).via(transport)
-        .join(MqttCodecFlow.client(deps.codec()))
+        .join(deps.codec())
         .join(Flow.fromGraph(new LinkPort(context.getSelf(), attempt, connectPacket, s.outboundBuffer(), s.maxInFlightPerIdentity())))
         .run(materializer);
     timers.startSingleTimer("connect-timeout", new ConnectTimedOut(attempt), s.connectTimeout());

@@ -8,6 +8,7 @@ import dev.clearway.routes.SystemProperty;
 import dev.clearway.streams.store.MessageStore;
 import dev.clearway.streams.store.Position;
 import dev.clearway.streams.store.ReadCursor;
+import dev.clearway.streams.mqtt.MqttCodecFlow;
 import dev.clearway.streams.mqtt.MqttSettings;
 import dev.clearway.streams.store.StoredMessage;
 import dev.clearway.streams.tcp.TcpTransport;
@@ -193,8 +194,9 @@ public final class UpstreamSink {
       StoredSignal storedSignal) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       ctx.setLoggerName(UpstreamSink.class);
-      HubLink.Dependencies deps = new HubLink.Dependencies(settings, new HubCredentials(registry, settings), tls, tcp, tlsBuffers, codec,
-          sharding, counters, clock, ctx.getSelf());
+      // The client codec's blueprint, made once for every link's connections (a stage keeps its blueprint while it runs).
+      HubLink.Dependencies deps = new HubLink.Dependencies(settings, new HubCredentials(registry, settings), tls, tcp, tlsBuffers,
+          MqttCodecFlow.client(codec), sharding, counters, clock, ctx.getSelf());
       timers.startTimerWithFixedDelay(Pump.POLL, Pump.POLL, settings.pollInterval());
       ctx.getLog().info("Uplink to {} over MQTT{}: at most {} messages in flight, {} per identity",
           settings.addressText(), settings.tls() ? "/TLS" : " without TLS", settings.maxInFlight(), settings.maxInFlightPerIdentity());
