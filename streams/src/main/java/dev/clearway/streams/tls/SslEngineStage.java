@@ -103,6 +103,8 @@ final class SslEngineStage extends GraphStage<BidiShape<ByteString, ByteString, 
     private boolean networkEnded;
     /** The engine failed (a handshake failure, a bad record): only the alert still goes out. */
     private SSLException failure;
+    /** The handshake was begun: at once for a server, at the network's first pull for a client. */
+    private boolean begun;
 
     Logic() {
       super(shape);
@@ -151,6 +153,9 @@ final class SslEngineStage extends GraphStage<BidiShape<ByteString, ByteString, 
       setHandler(cipherOut, new AbstractOutHandler() {
         @Override
         public void onPull() {
+          if (!begun && !outboundClosed) {
+            begin();
+          }
           pump();
         }
 
@@ -184,12 +189,22 @@ final class SslEngineStage extends GraphStage<BidiShape<ByteString, ByteString, 
     @Override
     public void preStart() {
       engine = engineFactory.get();
+      // A client's first flight (its key share: an elliptic-curve key pair) is made only once the
+      // network asks for bytes, that is once the transport is connected: an uplink retrying an
+      // unreachable hub does no cryptography for attempts that never reach it.
+      if (!engine.getUseClientMode()) {
+        begin();
+      }
+      pump();
+    }
+
+    private void begin() {
+      begun = true;
       try {
         engine.beginHandshake();
       } catch (SSLException e) {
         onEngineFailure(e);
       }
-      pump();
     }
 
     private void pump() {

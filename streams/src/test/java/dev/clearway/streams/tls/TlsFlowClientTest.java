@@ -122,6 +122,46 @@ class TlsFlowClientTest {
   }
 
   @Test
+  void aClientMakesItsFirstFlightOnlyOnceTheNetworkAsksForBytes() throws Exception {
+    // An unreachable hub must cost no key-pair generation: the network side (a TCP connection
+    // still connecting) asks for nothing, so the handshake must not begin.
+    SSLEngine engine = tls.clientEngine(client, "TLSv1.3");
+    java.util.concurrent.atomic.AtomicReference<org.reactivestreams.Subscription> network = new java.util.concurrent.atomic.AtomicReference<>();
+    java.util.concurrent.CompletableFuture<ByteString> firstFlight = new java.util.concurrent.CompletableFuture<>();
+    org.reactivestreams.Subscriber<ByteString> wire = new org.reactivestreams.Subscriber<>() {
+      @Override
+      public void onSubscribe(org.reactivestreams.Subscription subscription) {
+        network.set(subscription);
+      }
+
+      @Override
+      public void onNext(ByteString bytes) {
+        firstFlight.complete(bytes);
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        firstFlight.completeExceptionally(t);
+      }
+
+      @Override
+      public void onComplete() {
+      }
+    };
+    Source.<ByteString>maybe()
+        .via(TlsFlow.create(() -> engine, s -> { }, pool).join(Flow.fromSinkAndSource(Sink.fromSubscriber(wire), Source.<ByteString>never())))
+        .runWith(Sink.ignore(), system);
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).until(() -> network.get() != null);
+
+    org.awaitility.Awaitility.await().during(java.time.Duration.ofMillis(300)).atMost(java.time.Duration.ofSeconds(2))
+        .until(() -> engine.getHandshakeStatus() == javax.net.ssl.SSLEngineResult.HandshakeStatus.NOT_HANDSHAKING);
+    network.get().request(1);
+
+    ByteString hello = firstFlight.get(5, TimeUnit.SECONDS);
+    assertThat(hello.apply(0)).as("a TLS handshake record (the ClientHello)").isEqualTo((byte) 22);
+  }
+
+  @Test
   void aServerCertificateForAnotherHostNameFailsTheStreamWithOneLine() throws Exception {
     try (JdkEchoServer server = new JdkEchoServer("TLSv1.3")) {
       SSLEngine engine = client.createSSLEngine("impostor.example.test", 8883);
