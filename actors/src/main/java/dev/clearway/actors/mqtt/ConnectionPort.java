@@ -31,7 +31,9 @@ import scala.runtime.BoxedUnit;
  *   <li>Outbound: the actor tells {@link MqttConnection.Send} to the reference it got in
  *       {@code StreamInit}; at most {@code outboundBuffer} packets wait for the network (more is a
  *       bug: the connection fails). {@link MqttConnection.Close} completes the outbound side once
- *       what was sent before it has gone out; so does the actor's termination.
+ *       what was sent before it has gone out.
+ *   <li>The actor's termination fails the stream, which closes the socket at once: the actor stops
+ *       after its close linger (or at once when it gives up on a connection), whatever the peer does.
  * </ul>
  */
 final class ConnectionPort extends GraphStage<FlowShape<MqttInbound, MqttPacket>> {
@@ -126,13 +128,10 @@ final class ConnectionPort extends GraphStage<FlowShape<MqttInbound, MqttPacket>
           closing = true;
           completeIfClosed();
         } else if (m instanceof Terminated) {
-          // The actor stopped (after its Close, or because it failed): nothing reads the device any
-          // more; what it sent before still goes out.
-          if (!isClosed(in)) {
-            cancel(in);
-          }
-          closing = true;
-          completeIfClosed();
+          // The actor stopped: after its Close and close linger, at once when it gave up on the
+          // connection, or because it failed. The stream fails, and with it the socket closes now,
+          // whatever is still unsent (a peer that stopped reading cannot hold it open).
+          failStage(new ConnectionActorStopped());
         }
       }
 
@@ -163,5 +162,12 @@ final class ConnectionPort extends GraphStage<FlowShape<MqttInbound, MqttPacket>
         }
       }
     };
+  }
+
+  /** How a connection's stream ends when its actor stopped: the socket is closed, not drained. */
+  static final class ConnectionActorStopped extends RuntimeException {
+    ConnectionActorStopped() {
+      super("the connection actor stopped", null, false, false);
+    }
   }
 }

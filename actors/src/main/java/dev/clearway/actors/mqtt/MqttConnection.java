@@ -36,7 +36,6 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
-import org.apache.pekko.stream.SharedKillSwitch;
 import org.apache.pekko.util.ByteString;
 
 /**
@@ -161,7 +160,6 @@ public final class MqttConnection {
   private boolean readPaused;
   /** The outbound stream, from {@link StreamInit} on. */
   private ActorRef<ToDevice> toDevice;
-  private final SharedKillSwitch socket;
   private final String remote;
   private final ActorRef<DeviceSession.Notification> sessionAdapter;
   private List<X509Certificate> peerChain = List.of();
@@ -176,27 +174,25 @@ public final class MqttConnection {
   private final Map<Integer, String> inflightDeliveries = new HashMap<>();
   private int lastPacketId;
 
-  private MqttConnection(ActorContext<Command> context, TimerScheduler<Command> timers, Dependencies deps,
-      SharedKillSwitch socket, String remote) {
+  private MqttConnection(ActorContext<Command> context, TimerScheduler<Command> timers, Dependencies deps, String remote) {
     this.context = context;
     this.timers = timers;
     this.deps = deps;
-    this.socket = socket;
     this.remote = remote;
     this.sessionAdapter = context.messageAdapter(DeviceSession.Notification.class, FromSession::new);
   }
 
   /**
    * A connection actor for one accepted socket; its stream introduces itself with {@link StreamInit}.
+   * When the actor stops, its stream's port closes the socket.
    *
-   * @param socket closes the TCP connection
    * @param remote the peer address, for logs
    */
-  public static Behavior<Command> create(Dependencies deps, SharedKillSwitch socket, String remote) {
+  public static Behavior<Command> create(Dependencies deps, String remote) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       ctx.setLoggerName(MqttConnection.class); // functional behaviours would log under Pekko's class names
       timers.startSingleTimer(HandshakeTimeout.INSTANCE, deps.settings().tlsHandshakeTimeout());
-      return new MqttConnection(ctx, timers, deps, socket, remote).awaitingTls();
+      return new MqttConnection(ctx, timers, deps, remote).awaitingTls();
     }));
   }
 
@@ -648,8 +644,8 @@ public final class MqttConnection {
     return stopQuietly();
   }
 
+  /** Stops; the port sees this actor stop and closes the socket at once ({@link ConnectionPort}). */
   private Behavior<Command> stopAndCloseSocket() {
-    socket.shutdown();
     return Behaviors.stopped();
   }
 
@@ -659,7 +655,7 @@ public final class MqttConnection {
   }
 
   private void closeOutbound() {
-    if (toDevice != null) { // null only if the stream never started; the kill switch closes the socket then
+    if (toDevice != null) { // null only if the stream never started; its port closes the socket on our stop then
       toDevice.tell(Close.INSTANCE);
     }
   }

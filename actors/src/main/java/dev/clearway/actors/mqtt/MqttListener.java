@@ -25,9 +25,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.stream.KillSwitches;
 import org.apache.pekko.stream.Materializer;
-import org.apache.pekko.stream.SharedKillSwitch;
 import org.apache.pekko.stream.javadsl.BidiFlow;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.util.ByteString;
@@ -145,11 +143,10 @@ public final class MqttListener {
       return Behaviors.same();
     }
     String name = "mqtt-" + (++accepted);
-    // The connection actor shuts this switch when it stops (after its close linger at the latest),
-    // so the socket closes even if the outbound side never finished (a peer that stopped reading).
-    SharedKillSwitch socket = KillSwitches.shared(name);
-    ActorRef<MqttConnection.Command> actor = context.spawn(MqttConnection.create(deps, socket, remote), name);
-    connection.handleWith(Flow.<ByteString>create().via(socket.flow()).via(pipeline(actor)), materializer);
+    // When the connection actor stops (after its close linger at the latest), its port fails the
+    // stream and the socket closes, even if the outbound side never finished (a peer that stopped reading).
+    ActorRef<MqttConnection.Command> actor = context.spawn(MqttConnection.create(deps, remote), name);
+    connection.handleWith(pipeline(actor), materializer);
     return Behaviors.same();
   }
 
