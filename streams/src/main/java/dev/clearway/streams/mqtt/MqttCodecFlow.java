@@ -10,8 +10,8 @@ import org.apache.pekko.util.ByteString;
  * transport (TCP+TLS, or WebSocket frames) on one side and the connection's logic on the other:
  *
  * <pre>
- *   bytes from the device  ─▶ framing ─▶ decode ─▶ session opening ─▶ MqttInbound
- *   bytes to the device    ◀─ encode ◀──────────────────────────────── MqttPacket
+ *   bytes from the device  ─▶ framing, decoding, session opening ─▶ MqttInbound
+ *   bytes to the device    ◀─ encode ◀────────────────────────────── MqttPacket
  * </pre>
  *
  * The inbound side ends after its first {@link MqttError}; the connection logic closes the
@@ -28,10 +28,7 @@ public final class MqttCodecFlow {
 
   /** Bytes from the device to packets or errors, ending after the first error. */
   public static Flow<ByteString, MqttInbound, NotUsed> inbound(MqttSettings settings) {
-    return Flow.<ByteString>create()
-        .via(new MqttFraming(settings.maxPacketSize()))
-        .map(MqttCodecFlow::decode)
-        .via(new MqttSessionOpening());
+    return Flow.fromGraph(new MqttDecoding(settings.maxPacketSize(), true));
   }
 
   /**
@@ -45,18 +42,11 @@ public final class MqttCodecFlow {
 
   /** Bytes from a server to packets or errors, ending after the first error. */
   public static Flow<ByteString, MqttInbound, NotUsed> clientInbound(MqttSettings settings) {
-    return Flow.<ByteString>create()
-        .via(new MqttFraming(settings.maxPacketSize()))
-        .map(MqttCodecFlow::decode)
-        .takeWhile(in -> !(in instanceof MqttError), true);
+    return Flow.fromGraph(new MqttDecoding(settings.maxPacketSize(), false));
   }
 
   /** Packets to the device as bytes. */
   public static Flow<MqttPacket, ByteString, NotUsed> outbound() {
     return Flow.<MqttPacket>create().map(MqttCodec::encode);
-  }
-
-  private static MqttInbound decode(MqttFramed framed) {
-    return framed instanceof MqttFrame frame ? MqttCodec.decode(frame.bytes()) : (MqttFramingError) framed;
   }
 }
