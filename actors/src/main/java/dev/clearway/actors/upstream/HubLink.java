@@ -548,17 +548,17 @@ public final class HubLink {
     timers.cancel(Tick.RENEW_TOKEN);
     timers.cancel("connect-timeout");
     if (socket != null) {
-      if (out != null) {
+      SharedKillSwitch s = socket;
+      if (out == null) {
+        s.shutdown(); // the attempt's stream has not started: nothing to let out
+      } else {
         if (state == State.UP) {
           send(new MqttPacket.Disconnect());
         }
         out.tell(Close.INSTANCE, org.apache.pekko.actor.ActorRef.noSender());
+        // After the DISCONNECT had its chance to go out, the socket is closed whatever TLS waits for.
+        context.getSystem().scheduler().scheduleOnce(deps.settings().closeLinger(), s::shutdown, context.getExecutionContext());
       }
-      SharedKillSwitch s = socket;
-      // After the DISCONNECT had its chance to go out, the socket is closed whatever TLS waits for
-      // (at once for an attempt whose stream has not started yet).
-      context.getSystem().scheduler().scheduleOnce(out != null ? deps.settings().closeLinger() : Duration.ZERO, s::shutdown,
-          context.getExecutionContext());
       out = null;
       socket = null;
     }

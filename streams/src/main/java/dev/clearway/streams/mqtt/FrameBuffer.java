@@ -21,11 +21,16 @@ final class FrameBuffer {
   private ByteString buffer = ByteString.emptyByteString();
 
   FrameBuffer(int maxPacketSize) {
+    this.maxPacketSize = checkMaxPacketSize(maxPacketSize);
+  }
+
+  /** {@code maxPacketSize}, if it is one 3.1.1 can express. */
+  static int checkMaxPacketSize(int maxPacketSize) {
     if (maxPacketSize < MIN_PACKET_SIZE || maxPacketSize > MAX_PACKET_SIZE) {
       throw new IllegalArgumentException("maxPacketSize " + maxPacketSize + " is outside "
           + MIN_PACKET_SIZE + ".." + MAX_PACKET_SIZE);
     }
-    this.maxPacketSize = maxPacketSize;
+    return maxPacketSize;
   }
 
   void add(ByteString chunk) {

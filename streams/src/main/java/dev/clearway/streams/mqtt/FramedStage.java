@@ -26,8 +26,7 @@ abstract class FramedStage<T> extends GraphStage<FlowShape<ByteString, T>> {
   private final FlowShape<ByteString, T> shape;
 
   FramedStage(String name, int maxPacketSize) {
-    new FrameBuffer(maxPacketSize); // checks the bound now, not at materialization
-    this.maxPacketSize = maxPacketSize;
+    this.maxPacketSize = FrameBuffer.checkMaxPacketSize(maxPacketSize); // now, not at materialization
     this.in = Inlet.create(name + ".in");
     this.out = Outlet.create(name + ".out");
     this.shape = FlowShape.of(in, out);

@@ -14,12 +14,6 @@ import java.util.function.Function;
  */
 public final class MqttFraming extends FramedStage<MqttFramed> {
 
-  /** The smallest packet: a type byte and a one-byte remaining length of 0 (PINGREQ). */
-  static final int MIN_PACKET_SIZE = FrameBuffer.MIN_PACKET_SIZE;
-
-  /** The largest packet 3.1.1 can express: 1 + 4 + 268,435,455 bytes (2.2.3). */
-  static final int MAX_PACKET_SIZE = FrameBuffer.MAX_PACKET_SIZE;
-
   /**
    * @param maxPacketSize the largest packet accepted, fixed header included, in bytes
    *     ({@code clearway.streams.mqtt.max-packet-size})

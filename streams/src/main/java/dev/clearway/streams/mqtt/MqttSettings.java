@@ -15,9 +15,9 @@ public record MqttSettings(int maxPacketSize) {
   public static final String PATH = "clearway.streams.mqtt";
 
   public MqttSettings {
-    if (maxPacketSize < MqttFraming.MIN_PACKET_SIZE || maxPacketSize > MqttFraming.MAX_PACKET_SIZE) {
+    if (maxPacketSize < FrameBuffer.MIN_PACKET_SIZE || maxPacketSize > FrameBuffer.MAX_PACKET_SIZE) {
       throw new MqttSettingsException("max-packet-size", maxPacketSize + " bytes is outside "
-          + MqttFraming.MIN_PACKET_SIZE + ".." + MqttFraming.MAX_PACKET_SIZE);
+          + FrameBuffer.MIN_PACKET_SIZE + ".." + FrameBuffer.MAX_PACKET_SIZE);
     }
   }
 
@@ -30,9 +30,9 @@ public record MqttSettings(int maxPacketSize) {
     } catch (ConfigException.BadValue | ConfigException.WrongType e) {
       throw new MqttSettingsException("max-packet-size", "must be a size in bytes such as 327688 or 320KiB");
     }
-    if (maxPacketSize > MqttFraming.MAX_PACKET_SIZE) {
+    if (maxPacketSize > FrameBuffer.MAX_PACKET_SIZE) {
       throw new MqttSettingsException("max-packet-size", maxPacketSize + " bytes is outside "
-          + MqttFraming.MIN_PACKET_SIZE + ".." + MqttFraming.MAX_PACKET_SIZE);
+          + FrameBuffer.MIN_PACKET_SIZE + ".." + FrameBuffer.MAX_PACKET_SIZE);
     }
     return new MqttSettings((int) maxPacketSize);
   }
