@@ -24,6 +24,7 @@
 #   --systems LIST [clearway,mosquitto] --bridge-inflight N [20] --gateway-heap SIZE [1g]
 #   --store-sync true|false [true: the comparison's setting; false only to see what fsync costs]   (e2e)
 #   --connections N [10000] --per-address N [5000] --idle-heap SIZE [3g]                  (idle)
+#   --gateway-flags "FLAGS" [none] more JVM flags for the gateway, e.g. a setting to try   (e2e, idle)
 #   --max-minutes M [40]   bounds the whole run, build included
 # Environment: SKIP_BUILD=1 reuses actors/target/clearway.jar and benchmarks/target/benchmarks.jar;
 # JMH_ARGS replaces the JMH settings. Needs root (or sudo) only to install Mosquitto when it is missing.
@@ -50,6 +51,7 @@ while [[ $# -gt 0 ]]; do
     --devices|--window|--window-scope|--warmup|--duration|--rate|--systems|--bridge-inflight|--gateway-heap|--store-sync)
       E2E["$1"]="${2:?$1 needs a value}"; shift 2 ;;
     --connections|--per-address) IDLE["$1"]="${2:?$1 needs a value}"; shift 2 ;;
+    --gateway-flags) E2E["$1"]="${2:?$1 needs a value}"; IDLE["$1"]="$2"; shift 2 ;;
     --idle-heap) IDLE_HEAP="${2:?--idle-heap needs a value}"; shift 2 ;;
     --max-minutes) MAX_MINUTES="${2:?--max-minutes needs a value}"; shift 2 ;;
     -h|--help) usage; exit 0 ;;

@@ -82,6 +82,18 @@ final class Args {
     return value;
   }
 
+  /** JVM flags separated by white space ({@code "-Da=1 -XX:+AlwaysPreTouch"}), none when not given. */
+  List<String> jvmFlags(String name) {
+    String text = values.getOrDefault(name, "");
+    List<String> flags = text.isBlank() ? List.of() : List.of(text.strip().split("\\s+"));
+    for (String flag : flags) {
+      if (!flag.startsWith("-")) {
+        throw new IllegalArgumentException(name + ": '" + flag + "' is not a JVM flag (they start with '-')");
+      }
+    }
+    return flags;
+  }
+
   /** An integer in {@code [min, max]}, or empty when not given. */
   Optional<Integer> optionalInteger(String name, int min, int max) {
     return values.containsKey(name) ? Optional.of(integer(name, 0, min, max)) : Optional.empty();

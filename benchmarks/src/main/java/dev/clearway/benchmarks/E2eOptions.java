@@ -24,13 +24,14 @@ import java.util.Optional;
  * @param storeSync the gateway's {@code clearway.streams.store.sync}: true (fsync before PUBACK) for the
  *     comparison; false only to see what the fsyncs cost
  * @param jfr record the gateway with Java Flight Recorder from its start; each measured window is dumped and summarized
+ * @param gatewayFlags further JVM flags for the gateway (a setting to try, {@code -Dclearway.x=y}), after the heap flags
  * @param workDir where configurations, logs, data and raw results go
  * @param plotDir where the PNG plots go (run.sh: benchmarks/results, beside RESULTS.md)
  * @param fragment the Markdown section written for RESULTS.md
  */
 record E2eOptions(int devices, int window, LoadGenerator.WindowScope windowScope, int warmupSeconds, int durationSeconds, Optional<Integer> rate,
                   int messageBytes, List<String> systems, String gatewayHeap, int bridgeInflight, boolean storeSync,
-                  boolean jfr,
+                  boolean jfr, List<String> gatewayFlags,
                   String tls, Path gatewayJar, Path workDir, Path plotDir, Path fragment, int maxOutstanding,
                   int maxMinutes) {
 
@@ -40,7 +41,7 @@ record E2eOptions(int devices, int window, LoadGenerator.WindowScope windowScope
     Args a = Args.parse(args,
         List.of("--devices", "--window", "--window-scope", "--warmup", "--duration", "--rate", "--message-bytes", "--systems",
             "--gateway-heap", "--bridge-inflight", "--store-sync", "--tls", "--gateway-jar", "--work-dir", "--plot-dir", "--fragment",
-            "--max-outstanding", "--max-minutes"),
+            "--max-outstanding", "--max-minutes", "--gateway-flags"),
         List.of("--jfr"));
     List<String> systems = new ArrayList<>();
     for (String s : a.string("--systems", "clearway,mosquitto").split(",")) {
@@ -84,6 +85,7 @@ record E2eOptions(int devices, int window, LoadGenerator.WindowScope windowScope
         a.integer("--bridge-inflight", 20, 0, 65_535),
         Boolean.parseBoolean(sync),
         a.flag("--jfr"),
+        a.jvmFlags("--gateway-flags"),
         tls,
         a.path("--gateway-jar", "actors/target/clearway.jar"),
         a.path("--work-dir", "benchmarks/target/e2e"),
@@ -106,6 +108,7 @@ record E2eOptions(int devices, int window, LoadGenerator.WindowScope windowScope
     if (jfr) {
       flags.add("-XX:StartFlightRecording=name=" + JFR_RECORDING + ",settings=profile,maxage=30m");
     }
+    flags.addAll(gatewayFlags);
     return List.copyOf(flags);
   }
 }

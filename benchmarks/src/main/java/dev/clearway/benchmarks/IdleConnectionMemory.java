@@ -67,7 +67,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *     [--connections 5000] [--baseline 100] [--warmup 1000] [--concurrency 200] [--settle-seconds 15] \
  *     [--gateway-heap 1g] [--tls TLSv1.3] [--keep-alive 600] [--per-address 5000] [--nmt] [--mosquitto] \
  *     [--gateway-jar actors/target/clearway.jar] [--results benchmarks/RESULTS.md | --fragment FILE] \
- *     [--keep-data] [--dump-dir DIR] [--work-dir DIR] [--max-minutes 25]
+ *     [--keep-data] [--dump-dir DIR] [--work-dir DIR] [--max-minutes 25] [--gateway-flags "-Dkey=value ..."]
  * </pre>
  *
  * <p>The report is appended to {@code --results} as a dated section, or, with {@code --fragment},
@@ -75,7 +75,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code --nmt} starts the gateway with {@code -XX:NativeMemoryTracking=summary} and reports the
  * native memory growth per category; {@code --dump-dir} keeps the raw class histograms (and NMT
  * summaries) of every measurement there; {@code --work-dir} puts the data directory (identities,
- * store, logs, pid files) under that directory instead of the system's temporary one. Everything listens on 127.0.0.1 only; every process started is
+ * store, logs, pid files) under that directory instead of the system's temporary one; {@code --gateway-flags}
+ * adds JVM flags to the gateway's (a setting to try). Everything listens on 127.0.0.1 only; every process started is
  * stopped before the harness exits, and a watchdog ends the run after {@code --max-minutes}.
  */
 public final class IdleConnectionMemory {
@@ -88,13 +89,13 @@ public final class IdleConnectionMemory {
   record Options(int connections, int baseline, int concurrency, int settleSeconds, String gatewayHeap,
                  String tls, int keepAlive, boolean nmt, Path gatewayJar, Path results, boolean keepData,
                  int maxMinutes, Optional<Path> dumpDir, int warmup, int perAddress, boolean mosquitto,
-                 Optional<Path> fragment, Optional<Path> workDir) {
+                 Optional<Path> fragment, Optional<Path> workDir, List<String> gatewayFlags) {
 
     static Options parse(String[] args) {
       Args a = Args.parse(args,
           List.of("--connections", "--baseline", "--concurrency", "--settle-seconds", "--gateway-heap", "--tls",
               "--keep-alive", "--gateway-jar", "--results", "--max-minutes", "--dump-dir", "--warmup", "--per-address",
-              "--fragment", "--work-dir"),
+              "--fragment", "--work-dir", "--gateway-flags"),
           List.of("--nmt", "--keep-data", "--mosquitto"));
       Options o = new Options(
           a.integer("--connections", 5000, 2, 1_000_000),
@@ -114,7 +115,8 @@ public final class IdleConnectionMemory {
           a.integer("--per-address", 5000, 1, 20_000),
           a.flag("--mosquitto"),
           a.optionalPath("--fragment"),
-          a.optionalPath("--work-dir"));
+          a.optionalPath("--work-dir"),
+          a.jvmFlags("--gateway-flags"));
       if (o.baseline >= o.connections) {
         throw new IllegalArgumentException("need 1 <= --baseline < --connections");
       }
@@ -167,6 +169,7 @@ public final class IdleConnectionMemory {
     if (options.nmt()) {
       flags.add("-XX:NativeMemoryTracking=summary");
     }
+    flags.addAll(options.gatewayFlags());
     return List.copyOf(flags);
   }
 

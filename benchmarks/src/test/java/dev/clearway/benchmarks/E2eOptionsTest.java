@@ -30,7 +30,7 @@ class E2eOptionsTest {
   void everyOptionIsRead() {
     E2eOptions o = E2eOptions.parse(new String[] {"--devices", "8", "--window", "3", "--window-scope", "puback", "--warmup", "2", "--duration", "5",
         "--rate", "400", "--systems", "mosquitto", "--gateway-heap", "512m", "--bridge-inflight", "20", "--jfr",
-        "--tls", "TLSv1.2", "--store-sync", "false", "--work-dir", "/tmp/w", "--plot-dir", "/tmp/p", "--fragment", "/tmp/f.md"});
+        "--tls", "TLSv1.2", "--store-sync", "false", "--gateway-flags", " -Dclearway.a=1  -XX:+AlwaysPreTouch ", "--work-dir", "/tmp/w", "--plot-dir", "/tmp/p", "--fragment", "/tmp/f.md"});
     assertThat(o.devices()).isEqualTo(8);
     assertThat(o.window()).isEqualTo(3);
     assertThat(o.windowScope()).isEqualTo(LoadGenerator.WindowScope.PUBACK);
@@ -39,6 +39,7 @@ class E2eOptionsTest {
     assertThat(o.gatewayJvmFlags()).startsWith("-Xms512m", "-Xmx512m");
     // Recording from the JVM's start: started mid-run, JFR's instrumentation would send the measured window recompiling.
     assertThat(o.gatewayJvmFlags()).contains("-XX:StartFlightRecording=name=" + E2eOptions.JFR_RECORDING + ",settings=profile,maxage=30m");
+    assertThat(o.gatewayJvmFlags()).as("extra flags come last, so they override the harness's").endsWith("-Dclearway.a=1", "-XX:+AlwaysPreTouch");
     assertThat(o.bridgeInflight()).isEqualTo(20);
     assertThat(o.jfr()).isTrue();
     assertThat(o.tls()).isEqualTo("TLSv1.2");
@@ -56,6 +57,8 @@ class E2eOptionsTest {
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--gateway-heap");
     assertThatThrownBy(() -> E2eOptions.parse(new String[] {"--message-bytes", "16"}))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--message-bytes must be between 32");
+    assertThatThrownBy(() -> E2eOptions.parse(new String[] {"--gateway-flags", "-Da=1 Xmx2g"}))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--gateway-flags: 'Xmx2g' is not a JVM flag");
     assertThatThrownBy(() -> E2eOptions.parse(new String[] {"--window-scope", "ack"}))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--window-scope must be end-to-end or puback");
     assertThatThrownBy(() -> E2eOptions.parse(new String[] {"--store-sync", "yes"}))
