@@ -57,12 +57,14 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BiConsumer;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -85,6 +87,8 @@ import org.slf4j.LoggerFactory;
 public final class Gateway implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Gateway.class);
   private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+  /** The dispatcher the TLS handshakes' cryptography runs on (clearway-runtime.conf). */
+  static final String TLS_HANDSHAKE_DISPATCHER = "clearway.tls-handshake-dispatcher";
 
   private final ActorSystem<Void> system;
   private final GatewayTls tls;
@@ -241,9 +245,12 @@ public final class Gateway implements AutoCloseable {
         }
       };
       sharding.init(Entity.of(DeviceSession.TYPE_KEY, e -> DeviceSession.create(e.getEntityId(), sessions, twins)));
+      // Handshake cryptography on threads of its own: a storm of new connections waits there, not
+      // in front of the established connections' work.
+      Executor handshakeTasks = ctx.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(TLS_HANDSHAKE_DISPATCHER));
       UpstreamSink.StoredSignal storedSignal = new UpstreamSink.StoredSignal();
       ActorRef<UpstreamSink.Command> sink = upstream.enabled()
-          ? ctx.spawn(UpstreamSink.create(store, upstream, registry, uplinkTls, tcp, tlsBuffers, codec, sharding, counters, clock, upstreamStatus,
+          ? ctx.spawn(UpstreamSink.create(store, upstream, registry, uplinkTls, tcp, tlsBuffers, handshakeTasks, codec, sharding, counters, clock, upstreamStatus,
               storedSignal), "upstream")
           : null;
       sinkReady.complete(Optional.ofNullable(sink));
@@ -269,7 +276,7 @@ public final class Gateway implements AutoCloseable {
       BiConsumer<String, Boolean> presence = sink == null ? (id, present) -> { }
           : (id, present) -> sink.tell(new UpstreamSink.DevicePresent(id, present));
       MqttConnection.Dependencies deps = new MqttConnection.Dependencies(mqtt, authenticator, sharding, ingress, counters, clock, presence);
-      listenerReady.complete(ctx.spawn(MqttListener.create(deps, tls.serverTls(), codec, tcp, tlsBuffers, bound), "mqtt-listener"));
+      listenerReady.complete(ctx.spawn(MqttListener.create(deps, tls.serverTls(), codec, tcp, tlsBuffers, handshakeTasks, bound), "mqtt-listener"));
       return Behaviors.empty();
     }), "clearway", config);
     system.getWhenTerminated().whenComplete((done, failure) -> tcp.close());

@@ -15,6 +15,7 @@ import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.CompletionStage;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
@@ -65,17 +66,19 @@ public final class MqttListener {
    */
   private final BidiFlow<ByteString, MqttInbound, MqttPacket, ByteString, NotUsed> codec;
   private final TlsBufferPool tlsBuffers;
+  private final Executor handshakeTasks;
   private final Materializer materializer;
   private TcpTransport.Binding binding;
   private long accepted;
 
   private MqttListener(ActorContext<Command> context, MqttConnection.Dependencies deps, ServerTls tls, MqttSettings codecSettings,
-      TlsBufferPool tlsBuffers) {
+      TlsBufferPool tlsBuffers, Executor handshakeTasks) {
     this.context = context;
     this.deps = deps;
     this.tls = tls;
     this.codec = MqttCodecFlow.create(codecSettings);
     this.tlsBuffers = tlsBuffers;
+    this.handshakeTasks = handshakeTasks;
     this.materializer = Materializer.matFromSystem(context.getSystem());
   }
 
@@ -84,13 +87,14 @@ public final class MqttListener {
    *
    * @param tcp where the listening socket and the connections' sockets live
    * @param tlsBuffers the buffers every connection's TLS borrows while it encrypts or decrypts
+   * @param handshakeTasks where the connections' TLS handshakes do their cryptography
    * @param bound completed with the bound address (tests bind port 0), or failed when the port is taken
    */
   public static Behavior<Command> create(MqttConnection.Dependencies deps, ServerTls tls, MqttSettings codecSettings,
-      TcpTransport tcp, TlsBufferPool tlsBuffers, CompletableFuture<InetSocketAddress> bound) {
+      TcpTransport tcp, TlsBufferPool tlsBuffers, Executor handshakeTasks, CompletableFuture<InetSocketAddress> bound) {
     return Behaviors.setup(ctx -> {
       ctx.setLoggerName(MqttListener.class);
-      MqttListener listener = new MqttListener(ctx, deps, tls, codecSettings, tlsBuffers);
+      MqttListener listener = new MqttListener(ctx, deps, tls, codecSettings, tlsBuffers, handshakeTasks);
       MqttListenerSettings s = deps.settings();
       // Accepted sockets are handed over on the transport's selector thread: one message each.
       CompletionStage<TcpTransport.Binding> binding = tcp.bind(new InetSocketAddress(s.bindAddress(), s.port()),
@@ -162,7 +166,7 @@ public final class MqttListener {
     BidiFlow<ByteString, ByteString, ByteString, ByteString, NotUsed> tlsStage = TlsFlow.create(
         tls::newServerEngine,
         session -> actor.tell(new MqttConnection.TlsEstablished(peerChain(session))),
-        tlsBuffers);
+        tlsBuffers, handshakeTasks);
     return tlsStage.reversed()
         .atop(codec)
         .join(Flow.fromGraph(new ConnectionPort(actor, deps.settings().outboundBuffer())));

@@ -25,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
@@ -103,7 +104,7 @@ public final class HubLink {
   private record CloudToDeviceDone(DeviceSession.CloudToDeviceOutcome outcome) implements Command {}
 
   /** What a link needs from the rest of the gateway. */
-  record Dependencies(UpstreamSettings settings, HubCredentials credentials, Optional<ClientTls> tls, TcpTransport tcp, TlsBufferPool tlsBuffers,
+  record Dependencies(UpstreamSettings settings, HubCredentials credentials, Optional<ClientTls> tls, TcpTransport tcp, TlsBufferPool tlsBuffers, Executor handshakeTasks,
       BidiFlow<ByteString, MqttInbound, MqttPacket, ByteString, NotUsed> codec, ClusterSharding sharding, GatewayCounters counters, Clock clock,
       ActorRef<UpstreamSink.Command> sink) {}
 
@@ -269,7 +270,7 @@ public final class HubLink {
     // host name in the handshake; completing the outbound side sends close_notify.
     Flow<ByteString, ByteString, ?> transport = s.tls()
         ? TlsFlow.create(() -> deps.tls().orElseThrow().newClientEngine(s.address().getHostString(), s.address().getPort()),
-            session -> { }, deps.tlsBuffers()).join(tcp)
+            session -> { }, deps.tlsBuffers(), deps.handshakeTasks()).join(tcp)
         : tcp;
     MqttPacket.Connect connectPacket = new MqttPacket.Connect(false, (int) s.keepAlive().toSeconds(), HubTopics.clientId(deviceId, moduleId),
         Optional.empty(), Optional.of(HubTopics.userName(s.hubHostname(), HubTopics.clientId(deviceId, moduleId))),

@@ -30,6 +30,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
@@ -185,17 +186,18 @@ public final class UpstreamSink {
    * @param tls client TLS for the hub; empty when {@code clearway.upstream.tls} is off
    * @param tcp the sockets of the links
    * @param tlsBuffers the buffers the links' TLS borrows while it encrypts or decrypts
+   * @param handshakeTasks where the links' TLS handshakes do their cryptography
    * @param codec the MQTT codec's settings (the largest packet accepted from the hub)
    * @param status where the online/offline state is published
    * @param storedSignal what the router tells of stored messages (this sink attaches to it)
    */
   public static Behavior<Command> create(MessageStore store, UpstreamSettings settings, IdentityRegistry registry, Optional<ClientTls> tls,
-      TcpTransport tcp, TlsBufferPool tlsBuffers, MqttSettings codec, ClusterSharding sharding, GatewayCounters counters, Clock clock, UpstreamStatus status,
+      TcpTransport tcp, TlsBufferPool tlsBuffers, Executor handshakeTasks, MqttSettings codec, ClusterSharding sharding, GatewayCounters counters, Clock clock, UpstreamStatus status,
       StoredSignal storedSignal) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       ctx.setLoggerName(UpstreamSink.class);
       // The client codec's blueprint, made once for every link's connections (a stage keeps its blueprint while it runs).
-      HubLink.Dependencies deps = new HubLink.Dependencies(settings, new HubCredentials(registry, settings), tls, tcp, tlsBuffers,
+      HubLink.Dependencies deps = new HubLink.Dependencies(settings, new HubCredentials(registry, settings), tls, tcp, tlsBuffers, handshakeTasks,
           MqttCodecFlow.client(codec), sharding, counters, clock, ctx.getSelf());
       timers.startTimerWithFixedDelay(Pump.POLL, Pump.POLL, settings.pollInterval());
       ctx.getLog().info("Uplink to {} over MQTT{}: at most {} messages in flight, {} per identity",

@@ -79,6 +79,16 @@ class ConnectionLifecycleIT extends GatewayIT {
   }
 
   @Test
+  void theHandshakesCryptographyRunsOnTheHandshakeDispatchersThreadsNotTheActorsOnes() throws Exception {
+    try (SSLSocket s = tls()) {
+      assertThat(s.getSession().isValid()).isTrue();
+      // The pool makes its threads on demand: one exists only if a handshake task was handed to it.
+      assertThat(Thread.getAllStackTraces().keySet()).extracting(Thread::getName)
+          .anySatisfy(name -> assertThat(name).contains("clearway.tls-handshake-dispatcher"));
+    }
+  }
+
+  @Test
   void aClientThatNeverCompletesTheTlsHandshakeIsClosed() throws Exception {
     long before = gateway.gateway().counters().get(GatewayCounters.PROTOCOL_ERROR, "tls_handshake_timeout");
     try (Socket plain = new Socket()) {

@@ -9,6 +9,8 @@ import static javax.net.ssl.SSLEngineResult.HandshakeStatus.NOT_HANDSHAKING;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLEngine;
@@ -21,6 +23,7 @@ import org.apache.pekko.stream.Inlet;
 import org.apache.pekko.stream.Outlet;
 import org.apache.pekko.stream.stage.AbstractInHandler;
 import org.apache.pekko.stream.stage.AbstractOutHandler;
+import org.apache.pekko.stream.stage.AsyncCallback;
 import org.apache.pekko.stream.stage.GraphStage;
 import org.apache.pekko.stream.stage.GraphStageLogic;
 import org.apache.pekko.util.ByteString;
@@ -38,10 +41,12 @@ import org.apache.pekko.util.ByteString;
  * engine needs the peer's handshake messages), and plaintext is taken from the application only
  * once the previous element's ciphertext has been taken by the network.
  *
- * <p>Delegated tasks (key agreement, signatures, certificate parsing) run inline on the stream's
- * thread, as Pekko's own TLS stage runs them: they are CPU work of about a millisecond per
- * handshake with the trust managers this gateway uses, which do no I/O (no revocation fetching).
- * Handing them to another executor would cost a thread hop per handshake without saving CPU.
+ * <p>Delegated tasks (key agreement, signatures, certificate parsing: about a millisecond of CPU per
+ * handshake, no I/O with the trust managers this gateway uses) run on {@code handshakeTasks} when
+ * one is given, or inline on the stream's thread. On an executor of their own, a storm of new
+ * connections queues its cryptography there, and the threads that serve established connections
+ * and actors stay free for them; while a connection's tasks run, its engine is left alone (nothing
+ * is wrapped or unwrapped) and its stream resumes when they are done.
  */
 final class SslEngineStage extends GraphStage<BidiShape<ByteString, ByteString, ByteString, ByteString>> {
 
@@ -53,6 +58,8 @@ final class SslEngineStage extends GraphStage<BidiShape<ByteString, ByteString, 
   private final Supplier<SSLEngine> engineFactory;
   private final Consumer<SSLSession> onEstablished;
   private final TlsBufferPool pool;
+  /** Where the engine's delegated tasks run; null: inline. */
+  private final Executor handshakeTasks;
 
   private final Inlet<ByteString> plainIn = Inlet.create("Tls.plainIn");
   private final Outlet<ByteString> cipherOut = Outlet.create("Tls.cipherOut");
@@ -61,10 +68,11 @@ final class SslEngineStage extends GraphStage<BidiShape<ByteString, ByteString, 
   private final BidiShape<ByteString, ByteString, ByteString, ByteString> shape =
       BidiShape.of(plainIn, cipherOut, cipherIn, plainOut);
 
-  SslEngineStage(Supplier<SSLEngine> engineFactory, Consumer<SSLSession> onEstablished, TlsBufferPool pool) {
+  SslEngineStage(Supplier<SSLEngine> engineFactory, Consumer<SSLSession> onEstablished, TlsBufferPool pool, Executor handshakeTasks) {
     this.engineFactory = engineFactory;
     this.onEstablished = onEstablished;
     this.pool = pool;
+    this.handshakeTasks = handshakeTasks;
   }
 
   @Override
@@ -105,6 +113,10 @@ final class SslEngineStage extends GraphStage<BidiShape<ByteString, ByteString, 
     private SSLException failure;
     /** The handshake was begun: at once for a server, at the network's first pull for a client. */
     private boolean begun;
+    /** The engine's delegated tasks run on {@code handshakeTasks}: leave the engine alone until they are done. */
+    private boolean tasksRunning;
+    /** Resumes the stream after the tasks; made at the first task, dropped once established (idle connections keep none). */
+    private AsyncCallback<Void> tasksDone;
 
     Logic() {
       super(shape);
@@ -223,12 +235,15 @@ final class SslEngineStage extends GraphStage<BidiShape<ByteString, ByteString, 
     /** One thing the engine can do now; false when nothing moved. */
     private boolean step() throws SSLException {
       SSLEngineResult.HandshakeStatus hs = engine.getHandshakeStatus();
+      if (tasksRunning) {
+        return false;
+      }
       if (hs == NEED_TASK) {
-        Runnable task;
-        while ((task = engine.getDelegatedTask()) != null) {
-          task.run(); // inline: see the class comment
+        if (handshakeTasks == null || !runTasksElsewhere()) {
+          runTasks(engine);
+          return true;
         }
-        return true;
+        return false;
       }
       if (wantsWrap(hs) && wrap()) {
         return true;
@@ -242,6 +257,32 @@ final class SslEngineStage extends GraphStage<BidiShape<ByteString, ByteString, 
         return true;
       }
       return false;
+    }
+
+    /** Hands the engine's tasks to {@code handshakeTasks}; false when it refused them (it is shutting down). */
+    private boolean runTasksElsewhere() {
+      if (tasksDone == null) {
+        tasksDone = createAsyncCallback(done -> {
+          tasksRunning = false;
+          pump();
+        });
+      }
+      AsyncCallback<Void> resume = tasksDone;
+      SSLEngine e = engine;
+      tasksRunning = true;
+      try {
+        handshakeTasks.execute(() -> {
+          try {
+            runTasks(e); // a task's failure is kept by the engine: the next wrap or unwrap throws it
+          } finally {
+            resume.invoke(null);
+          }
+        });
+        return true;
+      } catch (RejectedExecutionException refused) {
+        tasksRunning = false;
+        return false;
+      }
     }
 
     private boolean wantsWrap(SSLEngineResult.HandshakeStatus hs) {
@@ -399,6 +440,7 @@ final class SslEngineStage extends GraphStage<BidiShape<ByteString, ByteString, 
     private void handshakeFinished() {
       if (!established) {
         established = true;
+        tasksDone = null;
         onEstablished.accept(engine.getSession()); // before any plaintext is pushed
       }
     }
@@ -473,6 +515,13 @@ final class SslEngineStage extends GraphStage<BidiShape<ByteString, ByteString, 
         return true; // the handshake needs the peer's messages, whatever the application wants
       }
       return toApp.isEmpty() && (isAvailable(plainOut) || isClosed(plainOut));
+    }
+  }
+
+  private static void runTasks(SSLEngine engine) {
+    Runnable task;
+    while ((task = engine.getDelegatedTask()) != null) {
+      task.run();
     }
   }
 

@@ -1,5 +1,7 @@
 package dev.clearway.streams.tls;
 
+import java.util.Objects;
+import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLEngine;
@@ -41,12 +43,26 @@ public final class TlsFlow {
   private TlsFlow() {}
 
   /**
+   * A TLS flow whose handshake cryptography (the engine's delegated tasks) runs inline, on the
+   * stream's thread.
+   *
    * @param engine makes the connection's engine, called once per materialization
    * @param onEstablished told the session when the first handshake finishes
    * @param pool the buffers the connection borrows
    */
   public static BidiFlow<ByteString, ByteString, ByteString, ByteString, NotUsed> create(
       Supplier<SSLEngine> engine, Consumer<SSLSession> onEstablished, TlsBufferPool pool) {
-    return BidiFlow.fromGraph(new SslEngineStage(engine, onEstablished, pool));
+    return BidiFlow.fromGraph(new SslEngineStage(engine, onEstablished, pool, null));
+  }
+
+  /**
+   * A TLS flow whose handshake cryptography runs on {@code handshakeTasks}, so that a burst of new
+   * connections does not hold up the threads the established ones run on. The connection's stream
+   * resumes (on its own thread) when its tasks are done; an executor that refuses them (shutting
+   * down) has them run inline.
+   */
+  public static BidiFlow<ByteString, ByteString, ByteString, ByteString, NotUsed> create(
+      Supplier<SSLEngine> engine, Consumer<SSLSession> onEstablished, TlsBufferPool pool, Executor handshakeTasks) {
+    return BidiFlow.fromGraph(new SslEngineStage(engine, onEstablished, pool, Objects.requireNonNull(handshakeTasks)));
   }
 }

@@ -3,6 +3,7 @@ package dev.clearway.streams.tls;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -37,11 +38,13 @@ final class InProcessServer<M> {
   final CompletableFuture<SSLSession> established = new CompletableFuture<>();
 
   private InProcessServer(ActorSystem system, Supplier<SSLEngine> engine, TlsBufferPool pool,
-      Flow<ByteString, ByteString, M> appFlow, Consumer<SSLSession> onEstablished) {
-    Flow<ByteString, ByteString, M> server = TlsFlow.create(engine, s -> {
+      Flow<ByteString, ByteString, M> appFlow, Consumer<SSLSession> onEstablished, Executor handshakeTasks) {
+    Consumer<SSLSession> told = s -> {
       onEstablished.accept(s);
       established.complete(s);
-    }, pool).reversed().join(appFlow, Keep.<NotUsed, M>right());
+    };
+    Flow<ByteString, ByteString, M> server = (handshakeTasks == null ? TlsFlow.create(engine, told, pool)
+        : TlsFlow.create(engine, told, pool, handshakeTasks)).reversed().join(appFlow, Keep.<NotUsed, M>right());
     // No buffer beyond one element on either network side, so a test sees what the stage itself holds.
     Pair<Pair<SourceQueueWithComplete<ByteString>, M>, SinkQueueWithCancel<ByteString>> m =
         Source.<ByteString>queue(1, OverflowStrategy.backpressure())
@@ -55,12 +58,18 @@ final class InProcessServer<M> {
 
   static <M> InProcessServer<M> start(ActorSystem system, Supplier<SSLEngine> engine, TlsBufferPool pool,
       Flow<ByteString, ByteString, M> app) {
-    return new InProcessServer<>(system, engine, pool, app, s -> { });
+    return new InProcessServer<>(system, engine, pool, app, s -> { }, null);
   }
 
   static <M> InProcessServer<M> start(ActorSystem system, Supplier<SSLEngine> engine, TlsBufferPool pool,
       Flow<ByteString, ByteString, M> app, Consumer<SSLSession> onEstablished) {
-    return new InProcessServer<>(system, engine, pool, app, onEstablished);
+    return new InProcessServer<>(system, engine, pool, app, onEstablished, null);
+  }
+
+  /** A server whose handshake tasks run on {@code handshakeTasks}. */
+  static <M> InProcessServer<M> startWithHandshakeExecutor(ActorSystem system, Supplier<SSLEngine> engine, TlsBufferPool pool,
+      Flow<ByteString, ByteString, M> app, Executor handshakeTasks) {
+    return new InProcessServer<>(system, engine, pool, app, s -> { }, handshakeTasks);
   }
 
   /** Offers one chunk of ciphertext and waits until the stream took it. */

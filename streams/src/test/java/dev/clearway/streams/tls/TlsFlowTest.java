@@ -16,6 +16,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.IntFunction;
@@ -248,6 +251,63 @@ class TlsFlowTest {
     assertThat(failure).isInstanceOf(SSLHandshakeException.class);
     assertThat(failure.getMessage()).isNotBlank().doesNotContain("\n");
     assertThat(server.established).isNotDone();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"TLSv1.3", "TLSv1.2"})
+  void withAHandshakeExecutorTheEnginesTasksRunThereAndTheConnectionThenCarriesData(String protocol) throws Exception {
+    List<String> taskThreads = new CopyOnWriteArrayList<>();
+    ExecutorService handshakes = Executors.newSingleThreadExecutor(r -> new Thread(r, "test-handshakes"));
+    try {
+      Executor recording = task -> handshakes.execute(() -> {
+        taskThreads.add(Thread.currentThread().getName());
+        task.run();
+      });
+      InProcessServer<NotUsed> server = InProcessServer.startWithHandshakeExecutor(system, tls::serverEngine, pool, echo(), recording);
+      EngineClient c = new EngineClient(tls.clientEngine(client, protocol));
+
+      server.handshake(c, 7); // small chunks: records arrive while the tasks run
+      server.offer(c.wrap(text("after the tasks")));
+
+      assertThat(server.read(c, 15).utf8String()).isEqualTo("after the tasks");
+      assertThat(taskThreads).as("the server's key agreement and signature").isNotEmpty().containsOnly("test-handshakes");
+    } finally {
+      handshakes.shutdownNow();
+    }
+  }
+
+  @Test
+  void aHandshakeExecutorThatRefusesTheTasksHasThemRunInline() throws Exception {
+    ExecutorService stopped = Executors.newSingleThreadExecutor();
+    stopped.shutdown(); // refuses everything, as one does while the gateway stops
+    InProcessServer<NotUsed> server = InProcessServer.startWithHandshakeExecutor(system, tls::serverEngine, pool, echo(), stopped);
+    EngineClient c = new EngineClient(tls.clientEngine(client, "TLSv1.3"));
+
+    server.handshake(c, Integer.MAX_VALUE);
+    server.offer(c.wrap(text("inline")));
+
+    assertThat(server.read(c, 6).utf8String()).isEqualTo("inline");
+  }
+
+  @Test
+  void aHandshakeRefusedWhileItsTasksRanElsewhereFailsWithTheEnginesOneLine() throws Exception {
+    ExecutorService handshakes = Executors.newSingleThreadExecutor();
+    try {
+      InProcessServer<CompletionStage<Done>> server = InProcessServer.startWithHandshakeExecutor(system, tls::serverEngineNeedingClientAuth, pool,
+          watchedEcho(), handshakes);
+      EngineClient c = new EngineClient(tls.clientEngine(client, "TLSv1.3"));
+
+      assertThatThrownBy(() -> {
+        server.handshake(c, Integer.MAX_VALUE);
+        readToEnd(server, c);
+      }).isInstanceOf(SSLException.class).hasMessageContaining("alert");
+
+      Throwable failure = failureOf(server.app);
+      assertThat(failure).isInstanceOf(SSLHandshakeException.class);
+      assertThat(failure.getMessage()).isNotBlank().doesNotContain("\n");
+    } finally {
+      handshakes.shutdownNow();
+    }
   }
 
   @Test
