@@ -499,9 +499,13 @@ final class SslEngineStage extends GraphStage<BidiShape<ByteString, ByteString, 
       }
     }
 
-    /** No more plaintext can come: close_notify arrived, or the network ended with no whole record left. */
+    /**
+     * No more plaintext can come: close_notify arrived, or the network ended with no whole record
+     * left. Not while the engine's tasks run elsewhere: they may still fail the handshake (a
+     * refused hello from a client that hung up at once), which the application must hear as such.
+     */
     private boolean inboundOver() {
-      return engine.isInboundDone() || (networkEnded && (received.isEmpty() || starved));
+      return engine.isInboundDone() || (networkEnded && !tasksRunning && (received.isEmpty() || starved));
     }
 
     private boolean wantsNetworkData() {

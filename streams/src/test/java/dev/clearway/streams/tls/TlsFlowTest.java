@@ -311,6 +311,29 @@ class TlsFlowTest {
   }
 
   @Test
+  void aClientThatHangsUpWhileItsRefusedHelloIsStillBeingJudgedElsewhereFailsThePlaintextSideNotEndsIt() throws Exception {
+    // The tasks wait until the test lets them run: the client's hello, then the network's end, are in first.
+    java.util.concurrent.BlockingQueue<Runnable> held = new java.util.concurrent.LinkedBlockingQueue<>();
+    ServerTls only13 = tls.serverTls(List.of("TLSv1.3"));
+    InProcessServer<CompletionStage<Done>> server = InProcessServer.startWithHandshakeExecutor(system, only13::newServerEngine, pool,
+        watchedEcho(), held::add);
+    EngineClient c = new EngineClient(tls.clientEngine(client, "TLSv1.2"));
+    c.engine.beginHandshake();
+    server.offer(c.wrap(ByteString.emptyByteString())); // the ClientHello
+    Runnable judging = held.poll(10, TimeUnit.SECONDS);
+    assertThat(judging).as("the hello's task was handed over").isNotNull();
+
+    server.fromClient.complete(); // the client hangs up
+    Thread.sleep(200); // let the stage see the end while the task waits
+    assertThat(server.app).as("not over while the engine may still fail").isNotDone();
+    judging.run();
+
+    Throwable failure = failureOf(server.app);
+    assertThat(failure).isInstanceOf(SSLHandshakeException.class);
+    assertThat(failure.getMessage()).contains("TLSv1.2").doesNotContain("\n");
+  }
+
+  @Test
   void plaintextSentToTheTlsPortFailsTheConnectionWithOneLine() throws Exception {
     InProcessServer<CompletionStage<Done>> server = InProcessServer.start(system, tls::serverEngine, pool, watchedEcho());
     // An MQTT CONNECT (protocol name "MQTT", level 4) sent without TLS.
