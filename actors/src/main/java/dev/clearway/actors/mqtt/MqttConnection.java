@@ -5,11 +5,9 @@ import dev.clearway.actors.identity.Identity;
 import dev.clearway.actors.metrics.ConnectionMeters;
 import dev.clearway.actors.metrics.GatewayCounters;
 import dev.clearway.actors.session.DeviceSession;
-import dev.clearway.routes.Message;
 import dev.clearway.streams.iothub.DeviceTopics;
 import dev.clearway.streams.iothub.PropertyBag;
 import dev.clearway.streams.iothub.SystemKeys;
-import dev.clearway.streams.iothub.TelemetryMessages;
 import dev.clearway.streams.mqtt.MqttDecodeError;
 import dev.clearway.streams.mqtt.MqttError;
 import dev.clearway.streams.mqtt.MqttInbound;
@@ -19,7 +17,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -43,10 +40,14 @@ import org.apache.pekko.util.ByteString;
  * connected → closing}, fed by the connection's stream one inbound element at a time.
  *
  * <p>Backpressure: the stream delivers the next packet only after this actor acknowledges the
- * previous one. The acknowledgement waits while authentication, the session hand-over or a
- * telemetry hand-off to the router is pending, so a device that outpaces the gateway simply stops
- * being read. A QoS 1 PUBACK is sent only after the router stored the message durably in the queue
- * of every endpoint it was routed to (or found no route for it).
+ * previous one. The acknowledgement waits while authentication or the session hand-over is
+ * pending, so a device that outpaces the gateway simply stops being read.
+ *
+ * <p>Once connected, the device's telemetry does not come here: the connection's
+ * {@link ConnectionPort} routes it and sends each QoS 1 PUBACK only after the router stored the
+ * message durably in the queue of every endpoint it was routed to (or found no route for it),
+ * through the {@link TelemetryLane} this actor hands it at the CONNACK. Twin and method traffic,
+ * subscriptions, pings and violations still come here.
  *
  * <p>Refusals (CONNACK 4/5), protocol violations and topics naming another identity close the
  * connection; each is logged once, without secrets, and counted.
@@ -59,7 +60,7 @@ public final class MqttConnection {
    */
   public sealed interface Command extends NoSerializationVerificationNeeded
       permits StreamInit, FromDevice, StreamCompleted, StreamFailed, TlsEstablished, HandshakeTimeout, ConnectTimeout,
-          KeepAliveExpired, SessionAttached, SessionAttachFailed, FromSession, IngressEnqueued, IngressAccepted, IngressFailed, CloseTimeout {}
+          KeepAliveExpired, SessionAttached, SessionAttachFailed, FromSession, PublishFromDevice, RoutingFailed, CloseTimeout {}
 
   /**
    * The connection's stream is ready: {@code ackTo} is where acknowledgements go, {@code toDevice}
@@ -69,6 +70,15 @@ public final class MqttConnection {
 
   /** A decoded packet (or protocol error) from the device. */
   public record FromDevice(ActorRef<Ack> ackTo, MqttInbound element) implements Command {}
+
+  /**
+   * A PUBLISH of a connected device that is not telemetry (the port takes that itself): twin or
+   * method traffic, or a violation that closes the connection.
+   */
+  record PublishFromDevice(ActorRef<Ack> ackTo, MqttPacket.Publish publish, TelemetryLane.Classified classified) implements Command {}
+
+  /** The router did not take or could not store a telemetry message: the connection closes. */
+  record RoutingFailed(Throwable cause) implements Command {}
 
   /** The device side closed. */
   public enum StreamCompleted implements Command { INSTANCE }
@@ -83,9 +93,12 @@ public final class MqttConnection {
   public enum Ack implements NoSerializationVerificationNeeded { INSTANCE }
 
   /** Packets and the close signal for the outbound stream (node-local). */
-  public sealed interface ToDevice extends NoSerializationVerificationNeeded permits Send, Close {}
+  public sealed interface ToDevice extends NoSerializationVerificationNeeded permits Send, TakeTelemetry, Close {}
 
   public record Send(MqttPacket packet) implements ToDevice {}
+
+  /** The device is connected: from now on the port takes its telemetry itself ({@link TelemetryLane}). */
+  record TakeTelemetry(TelemetryLane lane) implements ToDevice {}
 
   public enum Close implements ToDevice { INSTANCE }
 
@@ -102,30 +115,6 @@ public final class MqttConnection {
   private record SessionAttachFailed(Throwable cause) implements Command {}
 
   private record FromSession(DeviceSession.Notification notification) implements Command {}
-
-  /** The ingress holds the telemetry message: the next packet may be read (within the window). */
-  private enum IngressEnqueued implements Command { INSTANCE }
-
-  private record IngressAccepted(Pending pending) implements Command {}
-
-  private record IngressFailed(MqttPacket.Publish publish, Throwable cause) implements Command {}
-
-  /**
-   * A PUBLISH whose acknowledgement is owed, in the order the device sent them: telemetry until the
-   * router has handled it, anything else (twin, method answers) at once but behind the telemetry
-   * before it, since MQTT acknowledges QoS 1 messages in the order they came.
-   */
-  private static final class Pending {
-    final MqttPacket.Publish publish;
-    final long arrivedNanos;
-    boolean handled;
-
-    Pending(MqttPacket.Publish publish, long arrivedNanos, boolean handled) {
-      this.publish = publish;
-      this.arrivedNanos = arrivedNanos;
-      this.handled = handled;
-    }
-  }
 
   /** What every connection of a listener shares. */
   /**
@@ -146,18 +135,6 @@ public final class MqttConnection {
   private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
   private final Dependencies deps;
-  /**
-   * Acknowledgements owed to the device, oldest first. Telemetry among them waits for the router
-   * and store; at most {@code clearway.mqtt.max-pending-publishes} of those, then nothing more is
-   * read until the oldest is handled.
-   */
-  private final ArrayDeque<Pending> owed = new ArrayDeque<>();
-  /** Telemetry messages in {@link #owed} not yet handled by the router. */
-  private int awaitingStore;
-  /** A telemetry message waits for room in the ingress; nothing is read meanwhile. */
-  private boolean enqueueing;
-  /** The stream waits for our acknowledgement to deliver the next packet. */
-  private boolean readPaused;
   /** The outbound stream, from {@link StreamInit} on. */
   private ActorRef<ToDevice> toDevice;
   private final String remote;
@@ -168,6 +145,8 @@ public final class MqttConnection {
   private ActorRef<Ack> ackTo;
   private Identity identity;
   private ConnectionMeters meters;
+  /** Where the port takes the telemetry, from the CONNACK on; its packet times feed the keep-alive check. */
+  private TelemetryLane lane;
   private Duration keepAlive = Duration.ZERO;
   // Cloud-to-device deliveries awaiting the device's PUBACK: packet id -> lock token. Bounded by the
   // session's in-flight window (clearway.sessions.max-inflight-cloud-to-device).
@@ -327,6 +306,9 @@ public final class MqttConnection {
       keepAlive = Duration.ofMillis(a.connect().keepAliveSeconds() * 1500L);
       timers.startSingleTimer(KEEP_ALIVE, KeepAliveExpired.INSTANCE, keepAlive);
     }
+    // Before the first packet after CONNECT is read: the port takes the telemetry from then on.
+    lane = new TelemetryLane(identity, deps.ingress(), deps.clock(), meters, deps.settings().maxPendingPublishes());
+    toDevice.tell(new TakeTelemetry(lane));
     ack();
     return connected();
   }
@@ -341,22 +323,14 @@ public final class MqttConnection {
   private Behavior<Command> whileConnected(Command command) {
     if (command instanceof FromDevice f) {
       return onPacket(f);
-    } else if (command == IngressEnqueued.INSTANCE) {
-      return onIngressEnqueued();
-    } else if (command instanceof IngressAccepted a) {
-      return onIngressAccepted(a);
-    } else if (command instanceof IngressFailed f) {
+    } else if (command instanceof PublishFromDevice p) {
+      return onPublish(p);
+    } else if (command instanceof RoutingFailed f) {
       return close("the router did not accept a message: " + f.cause().getMessage(), "ingress_failed");
     } else if (command instanceof FromSession fs) {
       return onFromSession(fs);
     } else if (command == KeepAliveExpired.INSTANCE) {
-      if (readPaused) {
-        // The silence may be ours: nothing is read while messages wait for the store (a full
-        // store, say). Not the device's fault; wait another period.
-        timers.startSingleTimer(KEEP_ALIVE, KeepAliveExpired.INSTANCE, keepAlive);
-        return Behaviors.same();
-      }
-      return close("no packet for 1.5 x keep-alive (" + keepAlive + ")", "keep_alive");
+      return onKeepAliveExpired();
     } else if (command instanceof StreamCompleted) {
       return disconnected("the device closed the connection");
     } else if (command instanceof StreamFailed f) {
@@ -365,18 +339,30 @@ public final class MqttConnection {
     return Behaviors.unhandled();
   }
 
-  private Behavior<Command> onPacket(FromDevice f) {
-    long arrived = System.nanoTime();
-    ackTo = f.ackTo();
-    if (!keepAlive.isZero()) {
+  /**
+   * The port notes when it last read a packet; the timer looks at that when it fires rather than
+   * being restarted for every packet.
+   */
+  private Behavior<Command> onKeepAliveExpired() {
+    long silentNanos = System.nanoTime() - lane.lastHeardNanos;
+    if (lane.readPaused) {
+      // The silence may be ours: nothing is read while messages wait for the store (a full
+      // store, say). Not the device's fault; wait another period.
       timers.startSingleTimer(KEEP_ALIVE, KeepAliveExpired.INSTANCE, keepAlive);
+      return Behaviors.same();
     }
+    if (silentNanos < keepAlive.toNanos()) {
+      timers.startSingleTimer(KEEP_ALIVE, KeepAliveExpired.INSTANCE, Duration.ofNanos(keepAlive.toNanos() - silentNanos));
+      return Behaviors.same();
+    }
+    return close("no packet for 1.5 x keep-alive (" + keepAlive + ")", "keep_alive");
+  }
+
+  private Behavior<Command> onPacket(FromDevice f) {
+    ackTo = f.ackTo();
     MqttInbound element = f.element();
     if (element instanceof MqttError error) {
       return protocolError(error);
-    }
-    if (element instanceof MqttPacket.Publish p) {
-      return onPublish(p, arrived);
     }
     if (element instanceof MqttPacket.Subscribe s) {
       return onSubscribe(s);
@@ -406,45 +392,14 @@ public final class MqttConnection {
     return closeForProtocol("unexpected " + element.getClass().getSimpleName() + " from a device", "unexpected_packet");
   }
 
-  private Behavior<Command> onPublish(MqttPacket.Publish p, long arrived) {
-    if (p.qos() == 2) {
-      // IoT Hub does not support QoS 2 and closes the connection; so do we.
-      return closeForProtocol("QoS 2 PUBLISH on '" + p.topic() + "' (IoT Hub supports QoS 0 and 1)", "qos2");
-    }
-    DeviceTopics.Publish parsed = DeviceTopics.parsePublish(p.topic(), identity.deviceId(), identity.moduleId());
-    if (parsed instanceof DeviceTopics.Foreign foreign) {
-      return closeForTopic(foreign.reason(), GatewayCounters.TOPIC_PUBLISH);
-    }
-    if (parsed instanceof DeviceTopics.Unsupported u) {
-      return closeForProtocol(u.reason(), "unsupported_topic");
-    }
-    if (parsed instanceof DeviceTopics.Telemetry t) {
-      Message message;
-      try {
-        message = TelemetryMessages.fromDevice(identity.deviceId(), identity.moduleId(), PropertyBag.decode(t.bag()),
-            p.payload().toArrayUnsafe(), p.retain(), deps.clock().instant());
-      } catch (PropertyBag.MalformedBagException e) {
-        return closeForProtocol("telemetry on '" + p.topic() + "': " + e.getMessage(), "bad_property_bag");
-      }
-      meters.received(message);
-      // The acknowledgement waits until the message is stored; the next read, until the ingress
-      // holds it and fewer than max-pending-publishes messages wait for the store.
-      Pending pending = new Pending(p, arrived, false);
-      owed.addLast(pending);
-      awaitingStore++;
-      readPaused = true;
-      Ingress.Submitted submitted = deps.ingress().submit(message);
-      context.pipeToSelf(submitted.handled(), (done, failure) ->
-          failure == null ? new IngressAccepted(pending) : new IngressFailed(p, failure));
-      if (submitted.enqueuedNow()) {
-        return onIngressEnqueued(); // the usual case: taken at once, no message to ourselves
-      }
-      enqueueing = true;
-      context.pipeToSelf(submitted.enqueued(), (done, failure) ->
-          failure == null ? IngressEnqueued.INSTANCE : new IngressFailed(p, failure));
-      return Behaviors.same();
+  private Behavior<Command> onPublish(PublishFromDevice f) {
+    ackTo = f.ackTo();
+    MqttPacket.Publish p = f.publish();
+    if (f.classified() instanceof TelemetryLane.Violation v) {
+      return v.foreignTopic() ? closeForTopic(v.reason(), GatewayCounters.TOPIC_PUBLISH) : closeForProtocol(v.reason(), v.kind());
     }
     // Twin and method traffic belongs to the identity's session, wherever it runs.
+    DeviceTopics.Publish parsed = ((TelemetryLane.SessionTraffic) f.classified()).parsed();
     if (parsed instanceof DeviceTopics.TwinGet g) {
       deps.counters().twinGet(GatewayCounters.EDGE_HUB, identity.id());
       sessionRef().tell(new DeviceSession.TwinGet(sessionAdapter, g.rid()));
@@ -456,41 +411,9 @@ public final class MqttConnection {
       sessionRef().tell(new DeviceSession.MethodResponse(sessionAdapter, r.rid(), r.status(), p.payload().toArray()));
     }
     if (p.qos() == 1) {
-      if (owed.isEmpty()) {
-        send(new MqttPacket.PubAck(p.packetId()));
-      } else {
-        owed.addLast(new Pending(p, arrived, true)); // after the telemetry still waiting for the store
-      }
+      send(new MqttPacket.PubAck(p.packetId())); // the port sends it behind the telemetry acknowledgements owed before it
     }
     return ackAndStay();
-  }
-
-  private Behavior<Command> onIngressEnqueued() {
-    enqueueing = false;
-    resumeReadingIfRoom();
-    return Behaviors.same();
-  }
-
-  private Behavior<Command> onIngressAccepted(IngressAccepted a) {
-    a.pending().handled = true;
-    awaitingStore--;
-    meters.processed(System.nanoTime() - a.pending().arrivedNanos);
-    // The router handles one connection's messages in order, but acknowledge in order whatever happens.
-    while (!owed.isEmpty() && owed.peekFirst().handled) {
-      MqttPacket.Publish done = owed.removeFirst().publish;
-      if (done.qos() == 1) {
-        send(new MqttPacket.PubAck(done.packetId()));
-      }
-    }
-    resumeReadingIfRoom();
-    return Behaviors.same();
-  }
-
-  private void resumeReadingIfRoom() {
-    if (readPaused && !enqueueing && awaitingStore < deps.settings().maxPendingPublishes()) {
-      readPaused = false;
-      ack();
-    }
   }
 
   private Behavior<Command> onSubscribe(MqttPacket.Subscribe s) {
