@@ -258,7 +258,7 @@ public final class EndToEnd {
         E2eReport.ms(result.latencyMillis(50)), E2eReport.ms(result.latencyMillis(99)), E2eReport.ms(result.maxLatencyMillis()),
         E2eReport.ms(result.ackLatencyMillis(50)), E2eReport.ms(result.ackLatencyMillis(99)),
         result.sent(), result.lost(), result.duplicates(), drained);
-    writeRaw(number, result);
+    writeRaw(number, result, recorder.maxLatencyPerSecond());
     if (profile && Files.exists(jfr)) {
       profiles.add(JfrSummary.summarize(jfr, "Where the gateway's CPU went: " + label + " (JFR, measured window)", 15));
     }
@@ -349,13 +349,15 @@ public final class EndToEnd {
         "![Latency by percentile, closed loop](" + prefix + "e2e-latency-closed-loop.png)");
   }
 
-  private void writeRaw(int number, PhaseResult r) throws IOException {
+  /** The per-second series (arrivals, and the longest latency among them: where the tail sits in time) and the latency histogram. */
+  private void writeRaw(int number, PhaseResult r, long[] maxLatencyMicros) throws IOException {
     String base = String.format(Locale.ROOT, "phase-%d-%s-%s", number, r.system().toLowerCase(Locale.ROOT).replace(' ', '-'),
         r.mode().name().toLowerCase(Locale.ROOT));
-    StringBuilder csv = new StringBuilder("second,arrived\n");
+    StringBuilder csv = new StringBuilder("second,arrived,max_latency_ms\n");
     long[] series = r.arrivalsPerSecond();
     for (int i = 0; i < series.length; i++) {
-      csv.append(i).append(',').append(series[i]).append('\n');
+      csv.append(i).append(',').append(series[i]).append(',')
+          .append(String.format(Locale.ROOT, "%.2f", maxLatencyMicros[i] / 1000.0)).append('\n');
     }
     Path raw = options.workDir().resolve("raw");
     Files.writeString(raw.resolve(base + "-arrivals.csv"), csv);

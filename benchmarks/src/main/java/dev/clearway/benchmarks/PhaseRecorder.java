@@ -39,6 +39,8 @@ final class PhaseRecorder {
   private final ConcurrentHistogram latencyMicros = new ConcurrentHistogram(MAX_LATENCY_MICROS, 3);
   private final ConcurrentHistogram ackLatencyMicros = new ConcurrentHistogram(MAX_LATENCY_MICROS, 3);
   private final AtomicLongArray arrivalsPerSecond;
+  /** The longest latency of the messages that arrived in each second (microseconds): where the tail sits in time. */
+  private final AtomicLongArray maxLatencyPerSecond;
   private final AtomicLong sent = new AtomicLong();
   private final AtomicLong acked = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
@@ -63,6 +65,7 @@ final class PhaseRecorder {
       ledgers[i] = new Ledger();
     }
     this.arrivalsPerSecond = new AtomicLongArray(seriesSeconds);
+    this.maxLatencyPerSecond = new AtomicLongArray(seriesSeconds);
   }
 
   int phase() {
@@ -127,15 +130,16 @@ final class PhaseRecorder {
     }
     arrived.incrementAndGet();
     long second = (nowNanos - start) / 1_000_000_000L;
+    long micros = Math.min(Math.max(0, (nowNanos - stamp.intendedNanos()) / 1000), MAX_LATENCY_MICROS);
     if (second >= 0 && second < arrivalsPerSecond.length()) {
       arrivalsPerSecond.incrementAndGet((int) second);
+      maxLatencyPerSecond.accumulateAndGet((int) second, micros, Math::max);
     }
     if (nowNanos >= measureFrom && nowNanos < end) {
       arrivedInWindow.incrementAndGet();
     }
     if (stamp.intendedNanos() >= measureFrom && stamp.intendedNanos() < end) {
-      long micros = Math.max(0, (nowNanos - stamp.intendedNanos()) / 1000);
-      latencyMicros.recordValue(Math.min(micros, MAX_LATENCY_MICROS));
+      latencyMicros.recordValue(micros);
     }
     if (arrival == Arrival.COMPLETING) {
       completions.accept(stamp.device());
@@ -197,6 +201,15 @@ final class PhaseRecorder {
   /** A copy of the histogram of send-to-PUBACK times (microseconds), for the messages intended within the window. */
   Histogram ackLatencyMicros() {
     return ackLatencyMicros.copy();
+  }
+
+  /** Per second of the phase: the longest latency (microseconds) of the messages that arrived in it, 0 when none did. */
+  long[] maxLatencyPerSecond() {
+    long[] out = new long[maxLatencyPerSecond.length()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = maxLatencyPerSecond.get(i);
+    }
+    return out;
   }
 
   long[] arrivalsPerSecond() {

@@ -46,6 +46,18 @@ class PhaseRecorderTest {
   }
 
   @Test
+  void eachSecondOfThePhaseKeepsTheLongestLatencyOfWhatArrivedInIt() {
+    PhaseRecorder r = recorder();
+    r.arrived(new Stamp(7, 0, 0, T0 + 2100 * MS), T0 + 2103 * MS);  // second 2: 3 ms
+    r.arrived(new Stamp(7, 0, 1, T0 + 2200 * MS), T0 + 2290 * MS);  // second 2: 90 ms, the longest
+    r.arrived(new Stamp(7, 1, 0, T0 + 3500 * MS), T0 + 3501 * MS);  // second 3: 1 ms
+    long[] max = r.maxLatencyPerSecond();
+    assertThat(max[2]).isBetween(89_990L, 90_010L);
+    assertThat(max[3]).isBetween(990L, 1_010L);
+    assertThat(max[4]).as("nothing arrived").isZero();
+  }
+
+  @Test
   void anAcknowledgedMessageThatNeverArrivesIsMissingAndARepeatIsADuplicate() {
     PhaseRecorder r = recorder();
     for (int seq = 0; seq < 3; seq++) {
