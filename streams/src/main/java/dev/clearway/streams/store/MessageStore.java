@@ -28,7 +28,9 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
@@ -287,6 +289,11 @@ public final class MessageStore implements AutoCloseable {
 
   // Blocks while the queue is full (the documented backpressure), giving up only when the store closes.
   private <T> boolean offer(BlockingQueue<T> queue, T item) {
+    return offer(queue, item, () -> true);
+  }
+
+  /** As {@link #offer(BlockingQueue, Object)}, waking the writer only when {@code wake} says so. */
+  private <T> boolean offer(BlockingQueue<T> queue, T item, BooleanSupplier wake) {
     try {
       while (!closing) {
         if (queue.offer(item, 100, TimeUnit.MILLISECONDS)) {
@@ -294,7 +301,9 @@ public final class MessageStore implements AutoCloseable {
           if (closing && queue.remove(item)) {
             return false;
           }
-          work.release();
+          if (wake.getAsBoolean()) {
+            work.release();
+          }
           return true;
         }
       }
@@ -470,10 +479,16 @@ public final class MessageStore implements AutoCloseable {
    * is deleted in the same write. Acknowledging a position twice, or one that expired, does nothing.
    * The stage completes once the removal is written; {@link #next} reflects it from then on. Blocks
    * while {@code max-pending-operations} operations wait.
+   *
+   * <p>An acknowledgement does not wake the writer on its own: it goes into the next write the
+   * writer makes anyway (an append's, usually within a millisecond under load), so acknowledging
+   * costs no write and no fsync of its own. When nothing else is written it waits at most the
+   * writer's idle poll (200 ms). It does wake the writer when the store is full (an acknowledgement
+   * is what frees space) or when half of {@code max-pending-operations} wait.
    */
   public CompletionStage<Void> acknowledge(Endpoint endpoint, List<Position> positions) {
     RemoveOp op = new RemoveOp(endpoint, List.copyOf(positions), Reason.ACKNOWLEDGED, new CompletableFuture<>());
-    if (!offer(operations, op)) {
+    if (!offer(operations, op, () -> fullGauge || operations.size() >= settings.maxPendingOperations() / 2)) {
       op.done().completeExceptionally(new StoreException("the store is closed"));
     }
     return op.done();
@@ -725,31 +740,14 @@ public final class MessageStore implements AutoCloseable {
       boolean blocked;
       try (Batch batch = new Batch()) {
         try {
-          // Acknowledgements first: they are what frees space when the store is full.
-          Op op;
-          while (batch.messages < settings.maxBatchMessages() && batch.bytes < settings.maxBatchBytes()
-              && (op = operations.poll()) != null) {
-            apply(op, batch);
+          blocked = collect(batch);
+          // Appends close together share one fsync: wait a little for more (sync-delay), without
+          // being woken by each of them, then take what came.
+          if (!blocked && batch.wroteSequence && settings.sync() && !settings.syncDelay().isZero() && !batchFull(batch)) {
+            LockSupport.parkNanos(settings.syncDelay().toNanos());
+            work.drainPermits();
+            collect(batch);
           }
-          blocked = false;
-          boolean admitted = false;
-          while (batch.messages < settings.maxBatchMessages() && batch.bytes < settings.maxBatchBytes()) {
-            AppendOp a = appends.peek();
-            if (a == null) {
-              break;
-            }
-            long used = liveBytes.get();
-            // At the limit the append stays queued: nothing is dropped, the caller just waits. An
-            // empty store takes any message, so one larger than max-size cannot wait forever.
-            if (used > 0 && used + a.bytes() > settings.maxSize()) {
-              blocked = true;
-              break;
-            }
-            appends.poll();
-            apply(a, batch);
-            admitted = true;
-          }
-          updateFull(blocked, admitted);
           if (batch.waiting.isEmpty()) {
             work.tryAcquire(IDLE_WAIT_MILLIS, TimeUnit.MILLISECONDS);
             continue;
@@ -768,6 +766,43 @@ public final class MessageStore implements AutoCloseable {
         return;
       }
     }
+  }
+
+  private boolean batchFull(Batch batch) {
+    return batch.messages >= settings.maxBatchMessages() || batch.bytes >= settings.maxBatchBytes();
+  }
+
+  /**
+   * Adds what waits to the batch, within its bounds: acknowledgements and other operations first
+   * (they are what frees space when the store is full), then appends while the size limit allows.
+   *
+   * @return whether an append waits because the store is full
+   */
+  private boolean collect(Batch batch) throws RocksDBException {
+    Op op;
+    while (!batchFull(batch) && (op = operations.poll()) != null) {
+      apply(op, batch);
+    }
+    boolean blocked = false;
+    boolean admitted = false;
+    while (!batchFull(batch)) {
+      AppendOp a = appends.peek();
+      if (a == null) {
+        break;
+      }
+      long used = liveBytes.get();
+      // At the limit the append stays queued: nothing is dropped, the caller just waits. An
+      // empty store takes any message, so one larger than max-size cannot wait forever.
+      if (used > 0 && used + a.bytes() > settings.maxSize()) {
+        blocked = true;
+        break;
+      }
+      appends.poll();
+      apply(a, batch);
+      admitted = true;
+    }
+    updateFull(blocked, admitted);
+    return blocked;
   }
 
   // The index was changed as the batch was built; the write failed, so disk is the truth again.

@@ -16,6 +16,7 @@ import java.time.Duration;
  * @param maxPendingOperations acknowledgements and cleanup steps that may wait for the writer
  * @param maxSize the bytes of live data at which appends wait for space
  * @param cleanupInterval how often the cleanup runs
+ * @param syncDelay with {@code sync}: how long a write batch waits for more appends to share its fsync
  */
 public record StoreSettings(
     boolean sync,
@@ -24,7 +25,8 @@ public record StoreSettings(
     int maxPendingAppends,
     int maxPendingOperations,
     long maxSize,
-    Duration cleanupInterval) {
+    Duration cleanupInterval,
+    Duration syncDelay) {
 
   /** The config subtree these settings are read from. */
   public static final String PATH = "clearway.streams.store";
@@ -41,6 +43,9 @@ public record StoreSettings(
     if (cleanupInterval.compareTo(Duration.ofSeconds(1)) < 0 || cleanupInterval.compareTo(Duration.ofDays(7)) > 0) {
       throw new StoreSettingsException("cleanup-interval", cleanupInterval + " is outside 1s .. 7d");
     }
+    if (syncDelay.isNegative() || syncDelay.compareTo(Duration.ofMillis(100)) > 0) {
+      throw new StoreSettingsException("sync-delay", syncDelay + " is outside 0 .. 100ms");
+    }
   }
 
   /** Reads {@code clearway.streams.store} from a resolved configuration that includes reference.conf. */
@@ -53,17 +58,20 @@ public record StoreSettings(
         read("max-pending-appends", () -> c.getInt("max-pending-appends"), "must be a whole number of appends"),
         read("max-pending-operations", () -> c.getInt("max-pending-operations"), "must be a whole number of operations"),
         read("max-size", () -> c.getBytes("max-size"), "must be a size such as 2GiB"),
-        read("cleanup-interval", () -> c.getDuration("cleanup-interval"), "must be a duration such as 5m"));
+        read("cleanup-interval", () -> c.getDuration("cleanup-interval"), "must be a duration such as 5m"),
+        read("sync-delay", () -> c.getDuration("sync-delay"), "must be a duration such as 500us"));
   }
 
   /** These settings with another {@code sync}. */
   public StoreSettings withSync(boolean newSync) {
-    return new StoreSettings(newSync, maxBatchMessages, maxBatchBytes, maxPendingAppends, maxPendingOperations, maxSize, cleanupInterval);
+    return new StoreSettings(newSync, maxBatchMessages, maxBatchBytes, maxPendingAppends, maxPendingOperations, maxSize, cleanupInterval,
+        syncDelay);
   }
 
   /** These settings with another {@code max-size}. */
   public StoreSettings withMaxSize(long newMaxSize) {
-    return new StoreSettings(sync, maxBatchMessages, maxBatchBytes, maxPendingAppends, maxPendingOperations, newMaxSize, cleanupInterval);
+    return new StoreSettings(sync, maxBatchMessages, maxBatchBytes, maxPendingAppends, maxPendingOperations, newMaxSize, cleanupInterval,
+        syncDelay);
   }
 
   private interface Reader<T> {

@@ -74,6 +74,33 @@ class MessageStoreTest {
   }
 
   @Test
+  void anAcknowledgementGoesIntoTheNextAppendsWriteInsteadOfAWriteOfItsOwn() {
+    open();
+    join(store.append(message("a"), List.of(to(UPSTREAM, 0))));
+    List<StoredMessage> first = store.next(UPSTREAM, 10, Long.MAX_VALUE);
+    long before = store.writeBatches();
+
+    java.util.concurrent.CompletableFuture<Void> acked = store.acknowledge(UPSTREAM, List.of(first.get(0).position())).toCompletableFuture();
+    join(store.append(message("b"), List.of(to(UPSTREAM, 0))));
+    acked.join();
+
+    assertThat(store.writeBatches()).as("one write for the append and the acknowledgement").isEqualTo(before + 1);
+    assertThat(bodies(store.next(UPSTREAM, 10, Long.MAX_VALUE))).containsExactly("b");
+  }
+
+  @Test
+  void anAcknowledgementWithNothingElseToWriteIsWrittenByTheWritersIdlePoll() {
+    open();
+    join(store.append(message("a"), List.of(to(UPSTREAM, 0))));
+    List<StoredMessage> read = store.next(UPSTREAM, 10, Long.MAX_VALUE);
+
+    store.acknowledge(UPSTREAM, List.of(read.get(0).position())).toCompletableFuture().orTimeout(5, java.util.concurrent.TimeUnit.SECONDS).join();
+
+    assertThat(store.next(UPSTREAM, 10, Long.MAX_VALUE)).isEmpty();
+    assertThat(store.storedMessages()).isZero();
+  }
+
+  @Test
   void theStoreSaysWhetherItIsOpen() {
     open();
     assertThat(store.isOpen()).isTrue();

@@ -14,7 +14,8 @@ class StoreSettingsTest {
   @Test
   void referenceConfDefaults() {
     StoreSettings s = StoreSettings.create(ConfigFactory.load());
-    assertThat(s).isEqualTo(new StoreSettings(true, 512, 4L * 1024 * 1024, 4096, 1024, 2L * 1024 * 1024 * 1024, Duration.ofMinutes(5)));
+    assertThat(s).isEqualTo(new StoreSettings(true, 512, 4L * 1024 * 1024, 4096, 1024, 2L * 1024 * 1024 * 1024, Duration.ofMinutes(5),
+        Duration.ofNanos(500_000)));
   }
 
   @ParameterizedTest
