@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -152,6 +153,11 @@ public final class Message {
     return body.clone();
   }
 
+  /** The body bytes as a read-only buffer over the message's own (no copy), positioned at the start. */
+  public ByteBuffer bodyBuffer() {
+    return ByteBuffer.wrap(body).asReadOnlyBuffer();
+  }
+
   /** The body length in bytes. */
   public int bodyLength() {
     return body.length;
@@ -165,7 +171,8 @@ public final class Message {
   public Optional<JsonNode> jsonBody() {
     Optional<JsonNode> j = json;
     if (j == null) {
-      // The body array is private and never handed out, so it is a lock nobody else can take.
+      // The body array is private and never handed out (wrapBody's caller gives it up), so it is a
+      // lock nobody else takes.
       synchronized (body) {
         j = json;
         if (j == null) {
@@ -288,6 +295,15 @@ public final class Message {
     /** The body; copied. */
     public Builder body(byte[] bytes) {
       this.body = bytes.clone();
+      return this;
+    }
+
+    /**
+     * The body, not copied: the caller hands the array over and must not change it afterwards (for
+     * a freshly decoded payload, which would otherwise be copied once more for nothing).
+     */
+    public Builder wrapBody(byte[] bytes) {
+      this.body = Objects.requireNonNull(bytes, "body");
       return this;
     }
 

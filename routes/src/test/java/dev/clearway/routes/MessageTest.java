@@ -1,6 +1,7 @@
 package dev.clearway.routes;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -38,6 +39,25 @@ class MessageTest {
     m.body()[1] = 'y';
     assertThat(new String(m.body(), StandardCharsets.UTF_8)).isEqualTo("abc");
     assertThat(m.bodyLength()).isEqualTo(3);
+  }
+
+  @Test
+  void theBodyBufferIsAReadOnlyViewOfTheWholeBody() {
+    Message m = Message.builder().body("abc").build();
+    java.nio.ByteBuffer view = m.bodyBuffer();
+    assertThat(view.isReadOnly()).isTrue();
+    assertThat(view.remaining()).isEqualTo(3);
+    assertThatThrownBy(() -> view.put(0, (byte) 'x')).isInstanceOf(java.nio.ReadOnlyBufferException.class);
+    view.get(); // a view's position is its own
+    assertThat(m.bodyBuffer().remaining()).isEqualTo(3);
+  }
+
+  @Test
+  void aWrappedBodyIsTakenAsItIs() {
+    byte[] bytes = "abc".getBytes(StandardCharsets.UTF_8);
+    Message m = Message.builder().wrapBody(bytes).build();
+    assertThat(m.body()).isEqualTo(bytes);
+    assertThatThrownBy(() -> Message.builder().wrapBody(null)).isInstanceOf(NullPointerException.class).hasMessage("body");
   }
 
   @Test

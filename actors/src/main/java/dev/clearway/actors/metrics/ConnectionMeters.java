@@ -57,7 +57,7 @@ public final class ConnectionMeters {
     String output = GatewayCounters.routeOutput(message);
     Counter c = output.isEmpty() ? received : receivedOnOutput.computeIfAbsent(owner.routeName(output), this::receivedCounter);
     c.increment();
-    size.record(message.body().length);
+    size.record(message.bodyLength());
   }
 
   /** A received message was stored (or found no route) {@code nanos} after it arrived. */

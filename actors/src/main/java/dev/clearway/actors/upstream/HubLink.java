@@ -394,7 +394,7 @@ public final class HubLink {
     for (Outgoing o : d.messages()) {
       int id = packetId();
       inflight.put(id, new Sending(o, System.nanoTime()));
-      send(new MqttPacket.Publish(false, 1, false, HubTopics.telemetry(o.message()), id, ByteString.fromArray(o.message().body())));
+      send(new MqttPacket.Publish(false, 1, false, HubTopics.telemetry(o.message()), id, ByteString.fromByteBuffer(o.message().bodyBuffer())));
     }
     return Behaviors.same();
   }

@@ -22,13 +22,13 @@ public final class TelemetryMessages {
    * @param deviceId the authenticated device
    * @param moduleId the authenticated module, for module telemetry
    * @param bag the decoded property bag
-   * @param body the payload (copied)
+   * @param body the payload, taken as the message's body (not copied: the caller must not change it afterwards)
    * @param retain the PUBLISH's RETAIN flag
    * @param enqueued when the gateway received it ({@code $enqueuedTime})
    */
   public static Message fromDevice(String deviceId, Optional<String> moduleId, List<PropertyBag.Entry> bag, byte[] body,
       boolean retain, Instant enqueued) {
-    Message.Builder b = Message.builder().body(body);
+    Message.Builder b = Message.builder().wrapBody(body);
     String outputName = null;
     for (PropertyBag.Entry e : bag) {
       Optional<SystemProperty> system = SystemKeys.routeName(e.name()).flatMap(SystemProperty::byName);

@@ -5,6 +5,7 @@ import dev.clearway.routes.SystemProperty;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.zip.CRC32C;
 
@@ -60,9 +61,8 @@ final class MessageCodec {
         out.string(value);
       }
     });
-    byte[] body = m.body();
-    out.varint(body.length);
-    out.write(body, 0, body.length);
+    out.varint(m.bodyLength());
+    out.write(m.bodyBuffer());
     CRC32C crc = new CRC32C();
     crc.update(out.buf(), 0, out.size());
     int sum = (int) crc.getValue();
@@ -110,7 +110,7 @@ final class MessageCodec {
       if (in.hasRemaining()) {
         throw new CorruptRecordException(in.remaining() + " bytes after the body");
       }
-      return b.body(body).build();
+      return b.wrapBody(body).build();
     } catch (RuntimeException e) {
       // BufferUnderflow and friends: a truncated or mangled record, never a reason to stop reading.
       throw new CorruptRecordException("undecodable record: " + e);
@@ -161,6 +161,16 @@ final class MessageCodec {
         v >>>= 7;
       }
       write(v);
+    }
+
+    /** Appends what {@code b} has left (a read-only buffer has no array to copy from). */
+    void write(ByteBuffer b) {
+      int n = b.remaining();
+      if (buf.length - count < n) {
+        buf = Arrays.copyOf(buf, Math.max(buf.length * 2, count + n));
+      }
+      b.get(buf, count, n);
+      count += n;
     }
 
     void string(String s) {

@@ -12,11 +12,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -147,11 +149,13 @@ public final class MessageStore implements AutoCloseable {
   private volatile boolean fullGauge;
 
   /**
-   * Per queue, the lowest sequence a read found there. Reads seek to it instead of to the queue's
-   * start, so they do not step over the tombstones of everything acknowledged before (a RocksDB
-   * queue's classic slowdown until compaction). Safe because the writer assigns sequences in order
-   * and writes batches in order: a reference below one a snapshot shows, and not shown itself, was
-   * deleted, and deleted references never return.
+   * Per queue, a sequence at or below its oldest live reference: reads seek to it instead of to the
+   * queue's start, so they do not step over the tombstones of everything acknowledged before (a
+   * RocksDB queue's classic slowdown until compaction). Learnt from the head a read finds (safe
+   * because the writer assigns sequences in order and writes batches in order: a reference below
+   * one a snapshot shows, and not shown itself, was deleted, and deleted references never return),
+   * and moved on by the writer when it removes the reference the floor is at ({@link #moveFloors}),
+   * so it follows the acknowledgements even while the only reader reads on with a cursor.
    */
   private final ConcurrentHashMap<QueueId, Long> readFloor = new ConcurrentHashMap<>();
 
@@ -727,6 +731,8 @@ public final class MessageStore implements AutoCloseable {
     int messages;
     long bytes;
     boolean wroteSequence;
+    /** The queues this batch removes references from; null when none. */
+    Set<QueueId> removedFrom;
 
     @Override
     public void close() {
@@ -755,6 +761,7 @@ public final class MessageStore implements AutoCloseable {
           if (batch.wroteSequence) {
             batch.write.put(defaultCf, NEXT_SEQUENCE, Keys.message(nextSequence));
           }
+          moveFloors(batch);
           db.write(writeOptions, batch.write);
           writeBatches.incrementAndGet();
           batch.onWritten.forEach(Runnable::run);
@@ -906,6 +913,10 @@ public final class MessageStore implements AutoCloseable {
 
   private void removeRef(QueueId q, long sequence, Live live, Batch batch) throws RocksDBException {
     batch.write.delete(refsCf, Keys.ref(q.endpoint(), q.priority(), sequence));
+    if (batch.removedFrom == null) {
+      batch.removedFrom = new HashSet<>();
+    }
+    batch.removedFrom.add(q);
     live.queues.remove(q);
     liveBytes.addAndGet(-refBytes(q));
     AtomicLong n = queueLengths.get(q);
@@ -919,6 +930,43 @@ public final class MessageStore implements AutoCloseable {
       liveBytes.addAndGet(-live.messageBytes);
       liveMessages.decrementAndGet();
     }
+  }
+
+  /** How far {@link #moveFloors} looks through the index for a queue's next live reference. */
+  private static final int FLOOR_SCAN_LIMIT = 4096;
+
+  /**
+   * For each queue the batch removes from: if its floor's reference is no longer live, the floor
+   * moves to the queue's next live reference (as the index has it once the batch applied), set once
+   * the batch is written. Every sequence passed over is not live in that queue, so the floor stays
+   * at or below its oldest live reference; the look is bounded, and a floor left short of the head
+   * only costs a later read some tombstones.
+   */
+  private void moveFloors(Batch batch) {
+    if (batch.removedFrom == null) {
+      return;
+    }
+    for (QueueId q : batch.removedFrom) {
+      Long floor = readFloor.get(q);
+      if (floor == null || liveIn(q, floor)) {
+        continue;
+      }
+      long next = nextSequence; // none live: the queue's next reference will be appended from here
+      int looked = 0;
+      for (Map.Entry<Long, Live> e : index.tailMap(floor, false).entrySet()) {
+        if (e.getValue().queues.contains(q) || ++looked >= FLOOR_SCAN_LIMIT) {
+          next = e.getKey();
+          break;
+        }
+      }
+      long moved = next;
+      batch.onWritten.add(() -> readFloor.merge(q, moved, Math::max));
+    }
+  }
+
+  private boolean liveIn(QueueId q, long sequence) {
+    Live live = index.get(sequence);
+    return live != null && live.queues.contains(q);
   }
 
   /**
