@@ -960,7 +960,8 @@ public final class MessageStore implements AutoCloseable {
         }
       }
       long moved = next;
-      batch.onWritten.add(() -> readFloor.merge(q, moved, Math::max));
+      // Before the batch's completions: whoever learns an acknowledgement is written reads past it.
+      batch.onWritten.add(0, () -> readFloor.merge(q, moved, Math::max));
     }
   }
 
