@@ -59,6 +59,23 @@ final class SelectorLoop implements Runnable {
     return readBuffer;
   }
 
+  /**
+   * Closes, now, the sockets of the channels closed since the last select: a channel registered
+   * with a selector keeps its socket open until the selector's next select (the JDK defers it), so a
+   * closed listening socket would still accept connections until then. Only on the selector thread;
+   * what becomes ready meanwhile is handled in this turn of the loop, after its tasks.
+   */
+  void releaseClosed() {
+    try {
+      selector.selectNow();
+    } catch (IOException e) {
+      log.debug("TCP: releasing closed sockets: {}", e.toString());
+    }
+    // selectNow consumed any wakeup another thread made for a task it queued meanwhile: the next
+    // select must not block over that task.
+    selector.wakeup();
+  }
+
   /** Runs {@code task} on the selector thread, after the tasks handed in before it. */
   void execute(Runnable task) {
     tasks.add(task);

@@ -174,6 +174,7 @@ public final class TcpTransport implements AutoCloseable {
             CompletableFuture<Done> done = new CompletableFuture<>();
             loop.execute(() -> {
               closeQuietly(server);
+              loop.releaseClosed(); // refused from now on, not from the loop's next select
               done.complete(Done.getInstance());
             });
             return done;
