@@ -469,7 +469,12 @@ final class SslEngineStage extends GraphStage<BidiShape<ByteString, ByteString, 
       }
     }
 
-    /** Pushes what is ready, completes what is over, and pulls what is needed. */
+    /**
+     * Pushes what is ready, completes what is over, and pulls what is needed. While the engine's
+     * tasks run elsewhere nothing is judged over: a task that refuses the handshake closes the
+     * engine's inbound and outbound sides on its own thread before the stream learns of the
+     * failure, which must reach the application as a failure, not as an end.
+     */
     private void flush() {
       if (!toNetwork.isEmpty() && isAvailable(cipherOut)) {
         push(cipherOut, toNetwork);
@@ -478,6 +483,12 @@ final class SslEngineStage extends GraphStage<BidiShape<ByteString, ByteString, 
       if (!toApp.isEmpty() && isAvailable(plainOut)) {
         push(plainOut, toApp);
         toApp = EMPTY;
+      }
+      if (tasksRunning) {
+        if (!isClosed(cipherIn) && !hasBeenPulled(cipherIn) && wantsNetworkData()) {
+          pull(cipherIn); // the peer's next records wait here until the tasks are done
+        }
+        return;
       }
       if (!isClosed(cipherOut) && toNetwork.isEmpty() && (failure != null || engine.isOutboundDone())) {
         // close_notify (or the alert) has gone: the transport may close. The peer's close_notify is
@@ -499,13 +510,9 @@ final class SslEngineStage extends GraphStage<BidiShape<ByteString, ByteString, 
       }
     }
 
-    /**
-     * No more plaintext can come: close_notify arrived, or the network ended with no whole record
-     * left. Not while the engine's tasks run elsewhere: they may still fail the handshake (a
-     * refused hello from a client that hung up at once), which the application must hear as such.
-     */
+    /** No more plaintext can come: close_notify arrived, or the network ended with no whole record left. */
     private boolean inboundOver() {
-      return engine.isInboundDone() || (networkEnded && !tasksRunning && (received.isEmpty() || starved));
+      return engine.isInboundDone() || (networkEnded && (received.isEmpty() || starved));
     }
 
     private boolean wantsNetworkData() {

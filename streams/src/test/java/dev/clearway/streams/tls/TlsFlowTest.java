@@ -310,27 +310,52 @@ class TlsFlowTest {
     }
   }
 
-  @Test
-  void aClientThatHangsUpWhileItsRefusedHelloIsStillBeingJudgedElsewhereFailsThePlaintextSideNotEndsIt() throws Exception {
-    // The tasks wait until the test lets them run: the client's hello, then the network's end, are in first.
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void aClientThatHangsUpWhileItsRefusedHelloIsJudgedElsewhereFailsThePlaintextSideNotEndsIt(boolean hangUpAfterTheVerdict)
+      throws Exception {
+    // The refusal's task runs on the test's executor; the client hangs up before the task ran, or
+    // after it ran (the engine is closed by then) but before the stream resumed.
     java.util.concurrent.BlockingQueue<Runnable> held = new java.util.concurrent.LinkedBlockingQueue<>();
+    java.util.concurrent.CountDownLatch judged = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch resume = new java.util.concurrent.CountDownLatch(1);
     ServerTls only13 = tls.serverTls(List.of("TLSv1.3"));
-    InProcessServer<CompletionStage<Done>> server = InProcessServer.startWithHandshakeExecutor(system, only13::newServerEngine, pool,
-        watchedEcho(), held::add);
+    InProcessServer<CompletionStage<Done>> server = InProcessServer.startWithHandshakeExecutor(system,
+        () -> new ForwardingEngine(only13.newServerEngine(), task -> () -> {
+          task.run();
+          judged.countDown();
+          awaitQuietly(resume);
+        }), pool, watchedEcho(), held::add);
     EngineClient c = new EngineClient(tls.clientEngine(client, "TLSv1.2"));
     c.engine.beginHandshake();
     server.offer(c.wrap(ByteString.emptyByteString())); // the ClientHello
     Runnable judging = held.poll(10, TimeUnit.SECONDS);
     assertThat(judging).as("the hello's task was handed over").isNotNull();
+    Thread runner = new Thread(judging);
 
+    if (hangUpAfterTheVerdict) {
+      runner.start();
+      assertThat(judged.await(10, TimeUnit.SECONDS)).isTrue();
+    }
     server.fromClient.complete(); // the client hangs up
-    Thread.sleep(200); // let the stage see the end while the task waits
-    assertThat(server.app).as("not over while the engine may still fail").isNotDone();
-    judging.run();
+    Thread.sleep(200); // let the stage see the end while the task (or its resumption) waits
+    assertThat(server.app).as("not over while the engine's verdict has not reached the stream").isNotDone();
+    if (!hangUpAfterTheVerdict) {
+      runner.start();
+    }
+    resume.countDown();
 
     Throwable failure = failureOf(server.app);
     assertThat(failure).isInstanceOf(SSLHandshakeException.class);
     assertThat(failure.getMessage()).contains("TLSv1.2").doesNotContain("\n");
+  }
+
+  private static void awaitQuietly(java.util.concurrent.CountDownLatch latch) {
+    try {
+      latch.await(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   @Test
