@@ -75,7 +75,7 @@ public final class GatewayTls implements AutoCloseable {
       throw new TlsStartupException(e.getMessage(), e); // the checks above read the same files; only a race gets here
     }
     ServerIdentity identity = ServerIdentity.issue(edgeCa, ServerIdentity.Options.from(settings), clock);
-    ServerTls serverTls = ServerTls.create(identity, settings.protocols());
+    ServerTls serverTls = ServerTls.create(identity, settings.protocols(), settings.sessionResumption());
     if (settings.quickstart()) {
       log.info("Quickstart PKI: devices must trust the root CA {}", DemoPki.rootCaCert(dataDir).toAbsolutePath());
     }

@@ -27,22 +27,38 @@ import javax.net.ssl.X509TrustManager;
  * <p>Each renewal of the identity replaces the SSL context, and with it the session cache and
  * session-ticket keys: a client cannot resume a session made with the old certificate, so every
  * connection after a renewal sees the new one.
+ *
+ * <p>Sessions resume per {@link SessionResumption}: the JDK reads whether a server issues
+ * stateless tickets ({@code jdk.tls.server.enableSessionTicketExtension}) when a context is
+ * created, so that property is set for the creation of this class's contexts only, and put back.
  */
 public final class ServerTls {
+  /** The JDK's switch for stateless server tickets, read when a context is created. */
+  private static final String TICKETS_PROPERTY = "jdk.tls.server.enableSessionTicketExtension";
+  /** Guards the property while a context is created (other threads may create contexts too). */
+  private static final Object PROPERTY_LOCK = new Object();
+
   private final KeyManager keyManager;
   private final List<String> protocols;
+  private final SessionResumption resumption;
   private volatile SSLContext context;
 
-  private ServerTls(KeyManager keyManager, List<String> protocols) {
+  private ServerTls(KeyManager keyManager, List<String> protocols, SessionResumption resumption) {
     this.keyManager = keyManager;
     this.protocols = List.copyOf(protocols);
+    this.resumption = resumption;
     this.context = newContext();
   }
 
-  /** Server TLS for {@code identity}, accepting {@code protocols}. */
+  /** Server TLS for {@code identity}, accepting {@code protocols}, with the JDK's session resumption. */
   public static ServerTls create(ServerIdentity identity, List<String> protocols) {
+    return create(identity, protocols, SessionResumption.JDK_DEFAULT);
+  }
+
+  /** Server TLS for {@code identity}, accepting {@code protocols}, resuming sessions per {@code resumption}. */
+  public static ServerTls create(ServerIdentity identity, List<String> protocols, SessionResumption resumption) {
     // The identity's key manager looks up the current generation at every handshake.
-    ServerTls tls = new ServerTls(identity.keyManager(), protocols);
+    ServerTls tls = new ServerTls(identity.keyManager(), protocols, resumption);
     identity.onRenewal(() -> tls.context = tls.newContext());
     return tls;
   }
@@ -59,7 +75,7 @@ public final class ServerTls {
       store.setKeyEntry("server", certificate.key(), password, certificate.chain().toArray(X509Certificate[]::new));
       KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
       kmf.init(store, password);
-      return new ServerTls(kmf.getKeyManagers()[0], protocols);
+      return new ServerTls(kmf.getKeyManagers()[0], protocols, SessionResumption.JDK_DEFAULT);
     } catch (GeneralSecurityException | java.io.IOException e) {
       throw new IllegalStateException("cannot set up server TLS for " + certificate.certificate().getSubjectX500Principal().getName()
           + ": " + e.getMessage(), e);
@@ -68,8 +84,23 @@ public final class ServerTls {
 
   private SSLContext newContext() {
     try {
-      SSLContext ctx = SSLContext.getInstance("TLS");
+      SSLContext ctx;
+      synchronized (PROPERTY_LOCK) {
+        String before = System.getProperty(TICKETS_PROPERTY);
+        System.setProperty(TICKETS_PROPERTY, Boolean.toString(resumption.tickets()));
+        try {
+          ctx = SSLContext.getInstance("TLS");
+        } finally {
+          if (before == null) {
+            System.clearProperty(TICKETS_PROPERTY);
+          } else {
+            System.setProperty(TICKETS_PROPERTY, before);
+          }
+        }
+      }
       ctx.init(new KeyManager[] {keyManager}, new TrustManager[] {new DeferredClientAuth()}, new SecureRandom());
+      ctx.getServerSessionContext().setSessionCacheSize(resumption.cacheSize());
+      ctx.getServerSessionContext().setSessionTimeout((int) resumption.timeout().getSeconds());
       return ctx;
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("the JDK's TLS provider is unavailable", e);

@@ -28,6 +28,7 @@ import java.util.regex.Pattern;
  * @param renewBefore reissue the server certificate when it has less than this left
  * @param renewalCheckInterval how often to look at the server certificate's expiry
  * @param protocols the TLS versions listeners accept
+ * @param sessionResumption how reconnecting clients resume their sessions
  */
 public record TlsSettings(
     String hostname,
@@ -42,7 +43,8 @@ public record TlsSettings(
     Duration serverCertValidity,
     Duration renewBefore,
     Duration renewalCheckInterval,
-    List<String> protocols) {
+    List<String> protocols,
+    SessionResumption sessionResumption) {
 
   private static final String PREFIX = "clearway.tls.";
   private static final List<String> ALLOWED_PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
@@ -102,7 +104,28 @@ public record TlsSettings(
     }
     return new TlsSettings(hostname, sans, bundle, edgeCert, edgeKey,
         positive(c, "quickstart.root-validity"), positive(c, "quickstart.edge-ca-validity"), keyType, positive(c, "workload-ca.validity"), serverValidity, renewBefore,
-        positive(c, "renewal-check-interval"), protocols);
+        positive(c, "renewal-check-interval"), protocols, sessionResumption(c));
+  }
+
+  private static SessionResumption sessionResumption(Config c) {
+    String mode = c.getString("session-resumption").trim();
+    if (!mode.equals("cache") && !mode.equals("tickets")) {
+      throw new TlsSettingsException(PREFIX + "session-resumption", "'" + mode + "' is neither cache nor tickets");
+    }
+    int size;
+    try {
+      size = c.getInt("session-cache-size");
+    } catch (ConfigException.BadValue | ConfigException.WrongType e) {
+      throw new TlsSettingsException(PREFIX + "session-cache-size", "must be a whole number of sessions");
+    }
+    if (size < 1 || size > 1_000_000) {
+      throw new TlsSettingsException(PREFIX + "session-cache-size", size + " is outside 1 .. 1000000");
+    }
+    Duration timeout = positive(c, "session-timeout");
+    if (timeout.getSeconds() < 1 || timeout.compareTo(Duration.ofDays(7)) > 0) {
+      throw new TlsSettingsException(PREFIX + "session-timeout", timeout + " is outside 1s .. 7d");
+    }
+    return new SessionResumption(mode.equals("tickets"), size, timeout);
   }
 
   /**

@@ -25,6 +25,7 @@ class TlsSettingsTest {
     assertThat(s.hostname()).isEqualTo("gw1");
     assertThat(s.serverKeyType()).isEqualTo(KeyType.EC_P256);
     assertThat(s.protocols()).containsExactly("TLSv1.3", "TLSv1.2");
+    assertThat(s.sessionResumption()).isEqualTo(new SessionResumption(false, 10_000, Duration.ofHours(1)));
     assertThat(s.serverCertValidity()).isEqualTo(Duration.ofDays(30));
     assertThat(s.renewBefore()).isEqualTo(Duration.ofDays(3));
   }
@@ -84,6 +85,10 @@ class TlsSettingsTest {
     List<String[]> cases = List.of(
         new String[] {"clearway.tls.server-cert.key-type = dsa", "clearway.tls.server-cert.key-type: unknown key type 'dsa'"},
         new String[] {"clearway.tls.protocols = [TLSv1.1]", "clearway.tls.protocols: [TLSv1.1] is not allowed"},
+        new String[] {"clearway.tls.session-resumption = psk", "clearway.tls.session-resumption: 'psk' is neither cache nor tickets"},
+        new String[] {"clearway.tls.session-cache-size = 0", "clearway.tls.session-cache-size: 0 is outside 1 .. 1000000"},
+        new String[] {"clearway.tls.session-cache-size = many", "clearway.tls.session-cache-size: must be a whole number of sessions"},
+        new String[] {"clearway.tls.session-timeout = 30d", "clearway.tls.session-timeout: PT720H is outside 1s .. 7d"},
         new String[] {"clearway.tls.server-cert.renew-before = 40d", "clearway.tls.server-cert.renew-before: "},
         new String[] {"clearway.tls.server-cert.validity = soon", "clearway.tls.server-cert.validity: must be a duration"},
         new String[] {"clearway.tls.workload-ca.validity = -1d", "clearway.tls.workload-ca.validity: must be positive"},

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.clearway.tls.CertifiedKey;
 import dev.clearway.tls.OpenSsl;
+import dev.clearway.tls.ServerTls;
+import dev.clearway.tls.SessionResumption;
 import dev.clearway.tls.TestPki;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
@@ -95,6 +97,34 @@ class TlsFlowOpenSslTest {
         "-verify_hostname", TlsFixtures.HOST, "-verify_return_error", "-CAfile", tls.pki.rootCertFile().toString()));
     args.addAll(List.of(extra));
     return args;
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"cache", "tickets"})
+  void sClientResumesItsTls13SessionOnItsNextConnectionFromTheCacheOrFromItsTicket(String mode) throws Exception {
+    ServerTls resuming = ServerTls.create(tls.identity, List.of("TLSv1.3", "TLSv1.2"),
+        new SessionResumption(mode.equals("tickets"), 50, Duration.ofMinutes(5)));
+    try (TcpTlsServer server = new TcpTlsServer(system, resuming::newServerEngine, pool, TlsFlowOpenSslTest::answerOneLineThenClose)) {
+      Path session = dir.resolve("session-" + mode + ".pem");
+      byte[] hello = "hello\n".getBytes(StandardCharsets.UTF_8);
+      // The ticket comes after the handshake, before the answer: s_client has it when the server closes.
+      OpenSsl.Result first = OpenSsl.run(hello, sClient(server.port(), "-tls1_3", "-ign_eof", "-sess_out", session.toString())
+          .toArray(String[]::new));
+      OpenSsl.Result second = OpenSsl.run(hello, sClient(server.port(), "-tls1_3", "-ign_eof", "-sess_in", session.toString())
+          .toArray(String[]::new));
+
+      assertThat(first.output()).as(first.output()).contains("New, TLSv1.3", "echo:hello");
+      assertThat(second.output()).as(second.output()).contains("Reused, TLSv1.3", "echo:hello");
+      javax.net.ssl.SSLSessionContext kept = resuming.context().getServerSessionContext();
+      if (mode.equals("cache")) {
+        assertThat(java.util.Collections.list(kept.getIds())).as("the gateway keeps the session").isNotEmpty();
+        assertThat(kept.getSessionCacheSize()).isEqualTo(50);
+        assertThat(kept.getSessionTimeout()).isEqualTo(300);
+      } else {
+        assertThat(java.util.Collections.list(kept.getIds())).as("the client holds the session").isEmpty();
+      }
+    }
+    assertThat(System.getProperty("jdk.tls.server.enableSessionTicketExtension")).as("the JVM's own setting is left as it was").isNull();
   }
 
   @ParameterizedTest
