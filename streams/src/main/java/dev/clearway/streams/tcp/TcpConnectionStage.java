@@ -92,6 +92,12 @@ final class TcpConnectionStage extends GraphStage<FlowShape<ByteString, ByteStri
   private static final Object CONNECT_TIMEOUT = "connect-timeout";
   private static final String BLOCKING_DISPATCHER = "pekko.actor.default-blocking-io-dispatcher";
 
+  /** What happened to the socket, for the stream's thread. */
+  private enum SocketEvent { CONNECTED, WRITABLE, PEER_CLOSED }
+
+  /** The name lookup's outcome: the address, or why there is none. */
+  private record Resolved(Object result) {}
+
   private final class Logic extends TimerGraphStageLogic implements SelectorLoop.Ready {
     private SocketChannel channel;
     /** Set on the selector thread once registered; read there only. */
@@ -111,12 +117,12 @@ final class TcpConnectionStage extends GraphStage<FlowShape<ByteString, ByteStri
     private boolean inputDone;
     private boolean outputShut;
 
-    private final AsyncCallback<ByteString> onRead = createAsyncCallback(this::received);
-    private final AsyncCallback<Done> onPeerClosed = createAsyncCallback(d -> peerEnded());
-    private final AsyncCallback<Done> onWritable = createAsyncCallback(d -> flush());
-    private final AsyncCallback<Done> onConnected = createAsyncCallback(d -> connectedNow());
-    private final AsyncCallback<Throwable> onFailure = createAsyncCallback(this::failStage);
-    private final AsyncCallback<Object> onResolved = createAsyncCallback(this::resolved);
+    /**
+     * What the selector thread (and the name lookup) tell the stream: the bytes read, a
+     * {@link SocketEvent}, a failure, or the resolved address. One callback for all of them: every
+     * connection holds it while it lives.
+     */
+    private final AsyncCallback<Object> fromLoop = createAsyncCallback(this::onLoopEvent);
 
     Logic() {
       super(shape);
@@ -185,13 +191,29 @@ final class TcpConnectionStage extends GraphStage<FlowShape<ByteString, ByteStri
             String host = connectTo.getHostString();
             int port = connectTo.getPort();
             CompletableFuture.supplyAsync(() -> new InetSocketAddress(host, port), blocking)
-                .whenComplete((address, failure) -> onResolved.invoke(failure != null ? failure : address));
+                .whenComplete((address, failure) -> fromLoop.invoke(new Resolved(failure != null ? failure : address)));
           } else {
             connect(connectTo);
           }
         }
       } catch (IOException e) {
         failStage(e);
+      }
+    }
+
+    private void onLoopEvent(Object event) {
+      if (event instanceof ByteString bytes) {
+        received(bytes);
+      } else if (event == SocketEvent.WRITABLE) {
+        flush();
+      } else if (event == SocketEvent.PEER_CLOSED) {
+        peerEnded();
+      } else if (event == SocketEvent.CONNECTED) {
+        connectedNow();
+      } else if (event instanceof Throwable failure) {
+        failStage(failure);
+      } else if (event instanceof Resolved r) {
+        resolved(r.result());
       }
     }
 
@@ -228,7 +250,7 @@ final class TcpConnectionStage extends GraphStage<FlowShape<ByteString, ByteStri
             key = c.register(loop.selector(), ops, this);
           }
         } catch (IOException e) {
-          onFailure.invoke(e);
+          fromLoop.invoke(e);
         }
       });
     }
@@ -250,16 +272,16 @@ final class TcpConnectionStage extends GraphStage<FlowShape<ByteString, ByteStri
           channel.finishConnect();
         } catch (IOException e) {
           k.cancel();
-          onFailure.invoke(e);
+          fromLoop.invoke(e);
           return;
         }
         k.interestOps(SelectionKey.OP_READ);
-        onConnected.invoke(Done.getInstance());
+        fromLoop.invoke(SocketEvent.CONNECTED);
         return;
       }
       if ((ready & SelectionKey.OP_WRITE) != 0) {
         k.interestOps(k.interestOps() & ~SelectionKey.OP_WRITE);
-        onWritable.invoke(Done.getInstance());
+        fromLoop.invoke(SocketEvent.WRITABLE);
       }
       if ((ready & SelectionKey.OP_READ) != 0) {
         read(k);
@@ -287,17 +309,17 @@ final class TcpConnectionStage extends GraphStage<FlowShape<ByteString, ByteStri
         n = channel.read(buffer);
       } catch (IOException e) {
         k.interestOps(0);
-        onFailure.invoke(e);
+        fromLoop.invoke(e);
         return;
       }
       if (n > 0) {
         buffer.flip();
         readCredits.decrementAndGet();
-        onRead.invoke(ByteString.fromByteBuffer(buffer));
+        fromLoop.invoke(ByteString.fromByteBuffer(buffer));
       } else if (n < 0) {
         readingDone = true;
         k.interestOps(k.interestOps() & ~SelectionKey.OP_READ);
-        onPeerClosed.invoke(Done.getInstance());
+        fromLoop.invoke(SocketEvent.PEER_CLOSED);
       }
     }
 
@@ -311,7 +333,7 @@ final class TcpConnectionStage extends GraphStage<FlowShape<ByteString, ByteStri
 
     @Override
     public void closedByLoop(IOException cause) {
-      onFailure.invoke(cause);
+      fromLoop.invoke(cause);
     }
 
     // --- on the stream's thread ----------------------------------------------------------------
