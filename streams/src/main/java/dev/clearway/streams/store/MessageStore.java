@@ -116,6 +116,14 @@ public final class MessageStore implements AutoCloseable {
   private final DBOptions dbOptions;
   private final ColumnFamilyOptions cfOptions;
   private final WriteOptions writeOptions;
+  /**
+   * For a write that appends nothing (acknowledgements, expiries, cleanup): never fsynced on its
+   * own. Losing one to a power cut only means messages sent again (at least once); it becomes
+   * durable with the next synced write, since the write-ahead log is written in order.
+   */
+  private final WriteOptions removalOptions;
+  /** The writer waits for work with nothing to write: an acknowledgement wakes it. */
+  private volatile boolean writerIdle;
   private final RocksDB db;
   private final ColumnFamilyHandle defaultCf;
   private final ColumnFamilyHandle messagesCf;
@@ -184,6 +192,7 @@ public final class MessageStore implements AutoCloseable {
     cfOptions = new ColumnFamilyOptions();
     // sync = false still writes the WAL (never disableWAL): what makes a process crash harmless.
     writeOptions = new WriteOptions().setSync(settings.sync());
+    removalOptions = new WriteOptions().setSync(false);
     List<ColumnFamilyDescriptor> descriptors = List.of(
         new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfOptions),
         new ColumnFamilyDescriptor(MESSAGES_CF, cfOptions),
@@ -204,6 +213,7 @@ public final class MessageStore implements AutoCloseable {
         opened.close();
       }
       writeOptions.close();
+      removalOptions.close();
       cfOptions.close();
       dbOptions.close();
       throw e;
@@ -484,15 +494,16 @@ public final class MessageStore implements AutoCloseable {
    * The stage completes once the removal is written; {@link #next} reflects it from then on. Blocks
    * while {@code max-pending-operations} operations wait.
    *
-   * <p>An acknowledgement does not wake the writer on its own: it goes into the next write the
-   * writer makes anyway (an append's, usually within a millisecond under load), so acknowledging
-   * costs no write and no fsync of its own. When nothing else is written it waits at most the
-   * writer's idle poll (200 ms). It does wake the writer when the store is full (an acknowledgement
-   * is what frees space) or when half of {@code max-pending-operations} wait.
+   * <p>A busy writer takes an acknowledgement into the write it makes next (an append's, under
+   * load), so acknowledging costs no write of its own; an idle writer is woken for it (a backlog
+   * drained after an outage has nothing else to write). A write that appends nothing is never
+   * fsynced on its own: an acknowledgement lost to a power cut means a message sent again. The
+   * writer is also woken when the store is full (an acknowledgement is what frees space) or when
+   * half of {@code max-pending-operations} wait.
    */
   public CompletionStage<Void> acknowledge(Endpoint endpoint, List<Position> positions) {
     RemoveOp op = new RemoveOp(endpoint, List.copyOf(positions), Reason.ACKNOWLEDGED, new CompletableFuture<>());
-    if (!offer(operations, op, () -> fullGauge || operations.size() >= settings.maxPendingOperations() / 2)) {
+    if (!offer(operations, op, () -> writerIdle || fullGauge || operations.size() >= settings.maxPendingOperations() / 2)) {
       op.done().completeExceptionally(new StoreException("the store is closed"));
     }
     return op.done();
@@ -755,14 +766,19 @@ public final class MessageStore implements AutoCloseable {
             collect(batch);
           }
           if (batch.waiting.isEmpty()) {
-            work.tryAcquire(IDLE_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+            // Idle first, then look: an acknowledgement offered after the look sees the flag and wakes us.
+            writerIdle = true;
+            if (operations.isEmpty() && appends.isEmpty()) {
+              work.tryAcquire(IDLE_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+            }
+            writerIdle = false;
             continue;
           }
           if (batch.wroteSequence) {
             batch.write.put(defaultCf, NEXT_SEQUENCE, Keys.message(nextSequence));
           }
           moveFloors(batch);
-          db.write(writeOptions, batch.write);
+          db.write(batch.wroteSequence ? writeOptions : removalOptions, batch.write);
           writeBatches.incrementAndGet();
           batch.onWritten.forEach(Runnable::run);
         } catch (RocksDBException | RuntimeException e) {
@@ -1056,6 +1072,7 @@ public final class MessageStore implements AutoCloseable {
       }
       db.close();
       writeOptions.close();
+      removalOptions.close();
       cfOptions.close();
       dbOptions.close();
     } finally {
