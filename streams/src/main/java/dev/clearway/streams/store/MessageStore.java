@@ -32,7 +32,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
-import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
@@ -122,8 +121,6 @@ public final class MessageStore implements AutoCloseable {
    * durable with the next synced write, since the write-ahead log is written in order.
    */
   private final WriteOptions removalOptions;
-  /** The writer waits for work with nothing to write: an acknowledgement wakes it. */
-  private volatile boolean writerIdle;
   private final RocksDB db;
   private final ColumnFamilyHandle defaultCf;
   private final ColumnFamilyHandle messagesCf;
@@ -303,11 +300,6 @@ public final class MessageStore implements AutoCloseable {
 
   // Blocks while the queue is full (the documented backpressure), giving up only when the store closes.
   private <T> boolean offer(BlockingQueue<T> queue, T item) {
-    return offer(queue, item, () -> true);
-  }
-
-  /** As {@link #offer(BlockingQueue, Object)}, waking the writer only when {@code wake} says so. */
-  private <T> boolean offer(BlockingQueue<T> queue, T item, BooleanSupplier wake) {
     try {
       while (!closing) {
         if (queue.offer(item, 100, TimeUnit.MILLISECONDS)) {
@@ -315,9 +307,7 @@ public final class MessageStore implements AutoCloseable {
           if (closing && queue.remove(item)) {
             return false;
           }
-          if (wake.getAsBoolean()) {
-            work.release();
-          }
+          work.release();
           return true;
         }
       }
@@ -494,16 +484,14 @@ public final class MessageStore implements AutoCloseable {
    * The stage completes once the removal is written; {@link #next} reflects it from then on. Blocks
    * while {@code max-pending-operations} operations wait.
    *
-   * <p>A busy writer takes an acknowledgement into the write it makes next (an append's, under
-   * load), so acknowledging costs no write of its own; an idle writer is woken for it (a backlog
-   * drained after an outage has nothing else to write). A write that appends nothing is never
-   * fsynced on its own: an acknowledgement lost to a power cut means a message sent again. The
-   * writer is also woken when the store is full (an acknowledgement is what frees space) or when
-   * half of {@code max-pending-operations} wait.
+   * <p>A busy writer (one waiting its {@code sync-delay} for more appends, say) takes an
+   * acknowledgement into the write it makes next, so under load acknowledging costs no write of
+   * its own; an idle writer is woken for it. A write that appends nothing is never fsynced on its
+   * own: an acknowledgement lost to a power cut means a message sent again.
    */
   public CompletionStage<Void> acknowledge(Endpoint endpoint, List<Position> positions) {
     RemoveOp op = new RemoveOp(endpoint, List.copyOf(positions), Reason.ACKNOWLEDGED, new CompletableFuture<>());
-    if (!offer(operations, op, () -> writerIdle || fullGauge || operations.size() >= settings.maxPendingOperations() / 2)) {
+    if (!offer(operations, op)) {
       op.done().completeExceptionally(new StoreException("the store is closed"));
     }
     return op.done();
@@ -766,12 +754,7 @@ public final class MessageStore implements AutoCloseable {
             collect(batch);
           }
           if (batch.waiting.isEmpty()) {
-            // Idle first, then look: an acknowledgement offered after the look sees the flag and wakes us.
-            writerIdle = true;
-            if (operations.isEmpty() && appends.isEmpty()) {
-              work.tryAcquire(IDLE_WAIT_MILLIS, TimeUnit.MILLISECONDS);
-            }
-            writerIdle = false;
+            work.tryAcquire(IDLE_WAIT_MILLIS, TimeUnit.MILLISECONDS);
             continue;
           }
           if (batch.wroteSequence) {

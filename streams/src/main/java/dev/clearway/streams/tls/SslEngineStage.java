@@ -234,10 +234,10 @@ final class SslEngineStage extends GraphStage<BidiShape<ByteString, ByteString, 
 
     /** One thing the engine can do now; false when nothing moved. */
     private boolean step() throws SSLException {
-      SSLEngineResult.HandshakeStatus hs = engine.getHandshakeStatus();
       if (tasksRunning) {
-        return false;
+        return false; // the engine is left alone until its tasks are done
       }
+      SSLEngineResult.HandshakeStatus hs = engine.getHandshakeStatus();
       if (hs == NEED_TASK) {
         if (handshakeTasks == null || !runTasksElsewhere()) {
           runTasks(engine);
